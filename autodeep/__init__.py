@@ -1,0 +1,26 @@
+"""autodeep: tuned, explainable deep networks with the scikit-learn API.
+
+>>> from autodeep import TabularClassifier
+>>> clf = TabularClassifier(max_trials=5, random_state=0)  # doctest: +SKIP
+"""
+
+import os
+
+# TensorFlow's C++ start-up notices drown the useful output; users can still set this.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from autodeep.estimators import TabularClassifier, TabularRegressor
+from autodeep.io import load
+from autodeep.search_spaces import Choice, Fixed, Float, Int
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Choice",
+    "Fixed",
+    "Float",
+    "Int",
+    "TabularClassifier",
+    "TabularRegressor",
+    "load",
+]

@@ -1,0 +1,14 @@
+"""TensorFlow-specific switches."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def enable_determinism() -> None:
+    """Deterministic kernels, so the same ``random_state`` gives the same model."""
+    tf.config.experimental.enable_op_determinism()
+
+
+def has_gpu() -> bool:
+    return bool(tf.config.list_physical_devices("GPU"))

@@ -1,0 +1,14 @@
+"""PyTorch-specific switches."""
+
+from __future__ import annotations
+
+import torch
+
+
+def enable_determinism() -> None:
+    """Deterministic kernels where PyTorch has them (warn, not fail, where it has not)."""
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def has_gpu() -> bool:
+    return bool(torch.cuda.is_available())

@@ -1,0 +1,283 @@
+"""What every autodeep estimator shares: parameter checks, the fit driver call, target
+handling, prediction, persistence hooks and pickling."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from autodeep.search import PRUNERS
+
+SEED_MAX = 2**31 - 1
+
+
+class AutoDeepEstimator(BaseEstimator):
+    """Base class: subclasses define ``__init__`` and the modality hooks.
+
+    Hooks: ``_validate_X(X, reset)`` returns the checked input and sets
+    ``n_features_in_`` (and ``feature_names_in_``); ``_plan(task)`` returns the engine
+    :class:`~autodeep._engine.Plan`; ``_task(y)`` returns the task and the encoded target.
+    """
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # -- fit ---------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any) -> AutoDeepEstimator:
+        """Search architectures and hyperparameters, then refit the best on all of X.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Target values (class labels of any type for classifiers).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        from autodeep import _engine
+
+        settings = self._settings()
+        X = self._validate_X(X, reset=True)
+        y = self._validate_y(X, y)
+        task, y_fit = self._task(y)
+        plan = self._plan(task)
+        with _verbosity(self.verbose):
+            result = _engine.fit(plan, X, y_fit, settings)
+        self.model_ = result.model
+        self.preprocessor_ = result.preprocessor
+        self.target_transform_ = result.target
+        self.best_params_ = result.best_params
+        self.best_score_ = result.best_score
+        self.best_epochs_ = result.best_epochs
+        self.leaderboard_ = result.leaderboard
+        self.history_ = result.history
+        self.timings_ = result.timings
+        return self
+
+    def _settings(self) -> Any:
+        from autodeep._engine import Settings
+
+        _check_int("max_trials", self.max_trials, allow_none=True)
+        _check_int("max_epochs", self.max_epochs)
+        _check_int("n_iter_no_change", self.n_iter_no_change)
+        if self.time_budget is not None and not (
+            isinstance(self.time_budget, (int, float)) and self.time_budget > 0
+        ):
+            raise ValueError(
+                f"time_budget must be a positive number of seconds or None; got "
+                f"{self.time_budget!r}."
+            )
+        if self.max_trials is None and self.time_budget is None:
+            raise ValueError(
+                "Set max_trials, time_budget or both: the search needs a limit."
+            )
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                f"validation_fraction must be between 0 and 1; got {self.validation_fraction!r}."
+            )
+        if self.pruner not in PRUNERS:
+            raise ValueError(
+                f"pruner must be one of {list(PRUNERS)}; got {self.pruner!r}."
+            )
+        if self.verbose not in (0, 1, 2):
+            raise ValueError(f"verbose must be 0, 1 or 2; got {self.verbose!r}.")
+        seed = int(check_random_state(self.random_state).randint(SEED_MAX))
+        return Settings(
+            max_trials=self.max_trials,
+            time_budget=self.time_budget,
+            max_epochs=self.max_epochs,
+            n_iter_no_change=self.n_iter_no_change,
+            validation_fraction=self.validation_fraction,
+            pruner=self.pruner,
+            refit=bool(self.refit),
+            seed=seed,
+            deterministic=self.random_state is not None,
+            verbose=self.verbose,
+        )
+
+    def _validate_y(self, X: Any, y: Any) -> np.ndarray:
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, but the "
+                "target y is None."
+            )
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(X):
+            raise ValueError(
+                f"X and y have different lengths: X has {len(X)} rows, y has {len(y)}. "
+                "Pass one target value per row of X."
+            )
+        missing = np.flatnonzero(pd.isna(y))
+        if len(missing):
+            raise ValueError(
+                f"y has {len(missing)} missing value(s) (NaN or None), first at row(s) "
+                f"{missing[:5].tolist()}. Drop those rows or fill in their target."
+            )
+        if len(y) < 2:
+            raise ValueError(
+                f"Found {len(y)} sample(s); autodeep needs at least 2 samples (got 1 "
+                "sample) to hold out a validation part."
+            )
+        return y
+
+    # -- predict -----------------------------------------------------------------------
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        from autodeep._training import predict_array
+
+        check_is_fitted(self, "model_")
+        X = self._validate_X(X, reset=False)
+        return predict_array(self.model_, self.preprocessor_.transform(X))
+
+    # -- pickling ----------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        if "model_" in state:
+            state["model_"] = _model_to_bytes(state["model_"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("model_"), bytes):
+            state = {**state, "model_": _model_from_bytes(state["model_"])}
+        super().__setstate__(state)
+
+    # -- persistence -------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save the fitted estimator as a data-only folder; reload with :func:`autodeep.load`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Folder to create (or overwrite): a Keras ``.keras`` file, the scikit-learn
+            side through skops, and a JSON manifest with versions and SHA-256 checksums.
+        """
+        from autodeep.io import save
+
+        save(self, path)
+
+
+class ClassifierTargetMixin:
+    """Label handling for classifiers: any label type in, the same type out."""
+
+    def _task(self, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        from autodeep._tasks import Classification
+
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"y has 1 class ({encoder.classes_[0]!r}); a classifier needs at least 2 "
+                "classes. Check that the target column is the right one."
+            )
+        self.classes_ = encoder.classes_
+        return Classification(len(self.classes_)), encoder.transform(y)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        proba = self._outputs(X).astype(np.float64)  # type: ignore[attr-defined]
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class labels, of the same type as the training labels."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]  # type: ignore[no-any-return]
+
+
+class RegressorTargetMixin:
+    """Target handling for regressors: scaled for training, mapped back on predict."""
+
+    def _task(self, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        from autodeep._tasks import Regression
+
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"A regressor needs a numeric target; y could not be read as numbers "
+                f"({error}). Use a classifier for categorical targets."
+            ) from error
+        bad = np.flatnonzero(~np.isfinite(y))
+        if len(bad):
+            raise ValueError(
+                f"y has {len(bad)} infinite value(s), first at row(s) {bad[:5].tolist()}. "
+                "Drop those rows or replace the values."
+            )
+        return Regression(), y
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted targets, in the units of the training target."""
+        from autodeep._tasks import Regression
+
+        outputs = self._outputs(X)  # type: ignore[attr-defined]
+        return Regression().decode(self.target_transform_, outputs)  # type: ignore[attr-defined]
+
+
+def _check_int(name: str, value: Any, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+
+
+@contextmanager
+def _verbosity(verbose: int) -> Iterator[None]:
+    """Route autodeep's log lines to stderr while fitting with ``verbose >= 1``."""
+    import optuna
+
+    logger = logging.getLogger("autodeep")
+    old_level, old_optuna = logger.level, optuna.logging.get_verbosity()
+    handler = None
+    if verbose >= 1 and not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[autodeep] %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose >= 1 else logging.ERROR)
+    # Optuna's own per-trial lines repeat ours; failures are in leaderboard_.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(old_level)
+        optuna.logging.set_verbosity(old_optuna)
+        if handler is not None:
+            logger.removeHandler(handler)
+
+
+def _model_to_bytes(model: Any) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def _model_from_bytes(data: bytes) -> Any:
+    import keras
+
+    import autodeep._layers  # noqa: F401  (registers autodeep's layers)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as file:
+            file.write(data)
+        return keras.models.load_model(path, safe_mode=True)

@@ -1,0 +1,131 @@
+"""Training one Keras model: callbacks for pruning, NaN loss and the time budget."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+
+MONITOR = "val_objective"
+PREDICT_BATCH = 2048
+
+
+class TrialFailed(Exception):
+    """A trial that cannot give a usable model (NaN loss, no epoch finished)."""
+
+
+@dataclass
+class TrainOutcome:
+    """What one call of :func:`train` observed."""
+
+    epochs_run: int = 0
+    best_epoch: int = 0
+    best_value: float = math.inf
+    pruned: bool = False
+    timed_out: bool = False
+    nan_loss: bool = False
+    history: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class _Monitor(keras.callbacks.Callback):
+    """Track the best validation objective, report it for pruning, stop on NaN/deadline."""
+
+    def __init__(self, outcome: TrainOutcome, deadline: float, report: Any) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.deadline = deadline
+        self.report = report
+
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.outcome.nan_loss = True
+            self.model.stop_training = True
+        elif time.monotonic() > self.deadline:
+            self.outcome.timed_out = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        self.outcome.epochs_run = epoch + 1
+        value = logs.get(MONITOR)
+        if value is None:
+            return
+        value = float(value)
+        if not math.isfinite(value):
+            self.outcome.nan_loss = True
+            self.model.stop_training = True
+            return
+        if value < self.outcome.best_value:
+            self.outcome.best_value, self.outcome.best_epoch = value, epoch + 1
+        if self.report is not None and self.report(value, epoch):
+            self.outcome.pruned = True
+            self.model.stop_training = True
+
+
+def train(
+    model: keras.Model,
+    data: tuple[np.ndarray, np.ndarray],
+    *,
+    epochs: int,
+    batch_size: int,
+    deadline: float,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    patience: int | None = None,
+    class_weight: dict[int, float] | None = None,
+    report: Any = None,
+    verbose: int = 0,
+) -> TrainOutcome:
+    """Fit ``model``; with ``validation``, keep the weights of the best epoch.
+
+    ``report(value, epoch)`` receives each epoch's validation objective and returns True
+    to prune the trial.
+    """
+    outcome = TrainOutcome()
+    callbacks: list[keras.callbacks.Callback] = [_Monitor(outcome, deadline, report)]
+    if validation is not None and patience is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=MONITOR, patience=patience, restore_best_weights=True
+            )
+        )
+    start = time.monotonic()
+    X, y = data
+    history = model.fit(
+        X,
+        y,
+        epochs=epochs,
+        batch_size=min(batch_size, len(X)),
+        validation_data=validation,
+        class_weight=class_weight,
+        callbacks=callbacks,
+        shuffle=True,
+        verbose=verbose,
+    )
+    outcome.seconds = time.monotonic() - start
+    outcome.history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    if outcome.nan_loss:
+        raise TrialFailed(
+            f"loss became NaN or infinite in epoch {outcome.epochs_run + 1}"
+        )
+    if validation is not None and outcome.best_epoch == 0:
+        raise TrialFailed("the time budget ran out before the first epoch ended")
+    return outcome
+
+
+def predict_array(model: keras.Model, X: np.ndarray) -> np.ndarray:
+    """Model outputs for ``X`` in fixed-size batches, in inference mode."""
+    if len(X) == 0:
+        return np.zeros((0, *model.output_shape[1:]), dtype=np.float32)
+    parts = [
+        keras.ops.convert_to_numpy(model(X[i : i + PREDICT_BATCH], training=False))
+        for i in range(0, len(X), PREDICT_BATCH)
+    ]
+    return np.concatenate(parts).astype(np.float32)

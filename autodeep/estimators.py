@@ -1,0 +1,275 @@
+"""The public estimators: thin classes that pick preprocessing, search space and head."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import validate_data
+
+from autodeep._base import (
+    AutoDeepEstimator,
+    ClassifierTargetMixin,
+    RegressorTargetMixin,
+)
+
+
+class _TabularMixin:
+    """Input checks and the engine plan for tabular data (DataFrames and arrays)."""
+
+    def _validate_X(self, X: Any, reset: bool) -> Any:
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X=X, reset=reset, skip_check_array=True)
+            _check_frame(X, type(self).__name__)
+            return X
+        try:
+            return validate_data(
+                self, X=X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan"
+            )
+        except ValueError as error:
+            if "could not convert" in str(error):
+                raise ValueError(
+                    f"{error}. Arrays must be numeric; pass a pandas DataFrame to use "
+                    "categorical (text) columns."
+                ) from error
+            raise
+
+    def _plan(self, task: Any) -> Any:
+        from autodeep._engine import Plan
+        from autodeep.preprocessing.imbalance import class_weights, make_resampler
+        from autodeep.preprocessing.tabular import TabularPreprocessor
+        from autodeep.search_spaces import apply_overrides, mlp_space
+        from autodeep.search_spaces.tabular import MLP_DEFAULTS
+
+        def make_preprocessor() -> TabularPreprocessor:
+            return TabularPreprocessor(self.scaler, self.max_onehot_categories)
+
+        plan = Plan(
+            task=task,
+            space=apply_overrides(mlp_space(), self.search_space),
+            default_params=MLP_DEFAULTS,
+            make_preprocessor=make_preprocessor,
+            build_model=_build_tabular_model,
+        )
+        resampling = getattr(self, "resampling", None)
+        if resampling is not None:
+            plan.make_resampler = lambda pre, seed: make_resampler(
+                resampling, pre.categorical_columns_, pre.n_features_out_, seed
+            )
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is not None:
+            classes = self.classes_  # type: ignore[attr-defined]
+            plan.class_weights = lambda y: class_weights(class_weight, y, classes)
+        return plan
+
+
+def _build_tabular_model(
+    params: Mapping[str, Any], preprocessor: Any, task: Any
+) -> Any:
+    from autodeep.search_spaces.tabular import build_mlp
+
+    return build_mlp(
+        params,
+        preprocessor.n_features_out_,
+        preprocessor.cardinalities_,
+        task.n_outputs,
+        task.output_activation,
+    )
+
+
+def _check_frame(X: pd.DataFrame, name: str) -> None:
+    if X.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required by {name}."
+        )
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required by {name}."
+        )
+    numeric = X.select_dtypes("number")
+    infinite = [
+        c for c in numeric.columns if np.isinf(numeric[c].to_numpy(float)).any()
+    ]
+    if infinite:
+        raise ValueError(
+            f"Column(s) {infinite} contain infinity. Replace it with NaN (autodeep imputes "
+            "missing values) or with a finite value."
+        )
+
+
+_COMMON_DOC = """
+    max_trials : int or None, default=10
+        Number of configurations to try. None: as many as ``time_budget`` allows.
+    time_budget : float or None, default=None
+        Seconds for the whole ``fit``, refit included.
+    max_epochs : int, default=100
+        Most epochs one trial trains for (early stopping usually ends it sooner).
+    search_space : dict or None, default=None
+        Overrides of the default MLP space: a value fixes a dimension, a ``(low, high)``
+        tuple sets a range, a list a set of choices, e.g.
+        ``{"optimizer": "adam", "depth": (1, 3)}``. See :func:`autodeep.search_spaces.mlp_space`.
+    pruner : {"hyperband", "median"} or None, default="hyperband"
+        How Optuna stops unpromising trials early from their per-epoch validation loss.
+    scaler : {"standard", "minmax", "robust", "quantile"} or None, default="standard"
+        Scaling of numeric features (after median imputation).
+    max_onehot_categories : int, default=10
+        Categorical columns with more categories are embedded instead of one-hot encoded.
+    validation_fraction : float, default=0.2
+        Share of the training data held out to score trials.
+    n_iter_no_change : int, default=10
+        Early-stopping patience, in epochs without validation improvement.
+    refit : bool, default=True
+        Retrain the best configuration on all data; False keeps the best trial's model.
+    random_state : int, RandomState or None, default=None
+        Seeds the split, the sampler and the networks; an int makes ``fit`` repeatable.
+    verbose : {0, 1, 2}, default=1
+        0 silent, 1 one line per trial, 2 also per-epoch Keras logs."""
+
+_FITTED_DOC = """
+    model_ : keras.Model
+        The trained network.
+    best_params_ : dict
+        The chosen configuration.
+    best_score_ : float
+        Validation score (accuracy or R²) of the best trial.
+    best_epochs_ : int
+        Epochs the refit trained for (the best trial's best epoch).
+    leaderboard_ : pandas.DataFrame
+        One row per trial: state, validation score and loss, epochs, seconds, reason,
+        parameters; best first.
+    history_ : dict
+        Per-epoch training and validation curves of the best trial.
+    timings_ : dict
+        Seconds spent in search, refit and Keras training/prediction.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of str
+        Column names, when X was a DataFrame."""
+
+
+class TabularClassifier(
+    ClassifierMixin, ClassifierTargetMixin, _TabularMixin, AutoDeepEstimator
+):
+    __doc__ = f"""Deep-learning classifier for tables, tuned by Optuna.
+
+    Accepts DataFrames with numeric, categorical (object, ``category``, bool) and
+    datetime columns, with missing values anywhere, or numeric arrays.
+
+    Parameters
+    ----------{_COMMON_DOC}
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the training loss (dict keys are class labels).
+    resampling : {{"smote", "random_over", "random_under"}}, sampler or None, default=None
+        Resampling of the training part only (SMOTENC when there are categorical
+        columns); any imbalanced-learn sampler object also works.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels, in their original type.{_FITTED_DOC}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from autodeep import TabularClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> clf = TabularClassifier(max_trials=2, random_state=0, verbose=0).fit(X, y)
+    >>> clf.predict(X.iloc[:3]).shape
+    (3,)
+    """
+
+    def __init__(
+        self,
+        max_trials: int | None = 10,
+        time_budget: float | None = None,
+        max_epochs: int = 100,
+        search_space: dict[str, Any] | None = None,
+        pruner: str | None = "hyperband",
+        scaler: str | None = "standard",
+        max_onehot_categories: int = 10,
+        class_weight: str | dict[Any, float] | None = None,
+        resampling: Any = None,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        refit: bool = True,
+        random_state: Any = None,
+        verbose: int = 1,
+    ) -> None:
+        self.max_trials = max_trials
+        self.time_budget = time_budget
+        self.max_epochs = max_epochs
+        self.search_space = search_space
+        self.pruner = pruner
+        self.scaler = scaler
+        self.max_onehot_categories = max_onehot_categories
+        self.class_weight = class_weight
+        self.resampling = resampling
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _settings(self) -> Any:
+        from autodeep.preprocessing.imbalance import check_resampling
+
+        check_resampling(self.resampling)
+        return super()._settings()
+
+
+class TabularRegressor(
+    RegressorMixin, RegressorTargetMixin, _TabularMixin, AutoDeepEstimator
+):
+    __doc__ = f"""Deep-learning regressor for tables, tuned by Optuna.
+
+    The target is standardized for training and predictions are mapped back to its
+    units.
+
+    Parameters
+    ----------{_COMMON_DOC}
+
+    Attributes
+    ----------{_FITTED_DOC}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from autodeep import TabularRegressor
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> reg = TabularRegressor(max_trials=2, random_state=0, verbose=0).fit(X, y)
+    >>> reg.predict(X.iloc[:3]).shape
+    (3,)
+    """
+
+    def __init__(
+        self,
+        max_trials: int | None = 10,
+        time_budget: float | None = None,
+        max_epochs: int = 100,
+        search_space: dict[str, Any] | None = None,
+        pruner: str | None = "hyperband",
+        scaler: str | None = "standard",
+        max_onehot_categories: int = 10,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        refit: bool = True,
+        random_state: Any = None,
+        verbose: int = 1,
+    ) -> None:
+        self.max_trials = max_trials
+        self.time_budget = time_budget
+        self.max_epochs = max_epochs
+        self.search_space = search_space
+        self.pruner = pruner
+        self.scaler = scaler
+        self.max_onehot_categories = max_onehot_categories
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
+        self.random_state = random_state
+        self.verbose = verbose

@@ -1,0 +1,191 @@
+"""Column handling for tabular data, built from scikit-learn transformers.
+
+Each column is typed once, at fit time: numeric, datetime or categorical (object,
+``category``, string and bool columns). Datetimes become numeric features; numeric
+features are imputed (median, with a missing-value indicator) and scaled; categorical
+columns with few categories are one-hot encoded and the others become integer codes that
+feed a Keras ``Embedding`` (:class:`autodeep._layers.CategoryEmbedding`). The output is one
+dense float32 matrix whose trailing ``len(cardinalities_)`` columns are those codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
+    QuantileTransformer,
+    RobustScaler,
+    StandardScaler,
+)
+from sklearn.utils.validation import check_is_fitted
+
+SCALERS = ("standard", "minmax", "robust", "quantile")
+MISSING_CATEGORY = "<missing>"
+DATETIME_PARTS = ("elapsed_days", "year", "month", "day", "dayofweek", "hour")
+
+
+def column_kind(column: pd.Series) -> str:
+    """``"numeric"``, ``"datetime"`` or ``"categorical"`` for one DataFrame column."""
+    if pd.api.types.is_bool_dtype(column):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(column):
+        return "numeric"
+    return "categorical"
+
+
+def as_frame(X: Any) -> pd.DataFrame:
+    """A DataFrame view of ``X``; arrays get the column names ``"0" .. "n-1"``."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    array = np.asarray(X)
+    return pd.DataFrame(array, columns=[str(i) for i in range(array.shape[1])])
+
+
+def make_scaler(scaler: str | None, n_samples: int) -> Any:
+    """The scikit-learn scaler that ``scaler=`` names (``None`` passes values through)."""
+    if scaler is None:
+        return "passthrough"
+    if scaler == "standard":
+        return StandardScaler()
+    if scaler == "minmax":
+        return MinMaxScaler()
+    if scaler == "robust":
+        return RobustScaler()
+    if scaler == "quantile":
+        return QuantileTransformer(
+            n_quantiles=max(2, min(1000, n_samples)), output_distribution="normal"
+        )
+    raise ValueError(f"scaler must be one of {[*SCALERS, None]}; got {scaler!r}.")
+
+
+class TabularPreprocessor(TransformerMixin, BaseEstimator):
+    """Turn a DataFrame or array into the float32 matrix an autodeep MLP reads.
+
+    Parameters
+    ----------
+    scaler : {"standard", "minmax", "robust", "quantile"} or None, default="standard"
+        How numeric (and datetime-derived) features are scaled after imputation.
+    max_onehot_categories : int, default=10
+        Categorical columns with at most this many categories (missing counts as one)
+        are one-hot encoded; columns with more become embedding codes.
+
+    Attributes
+    ----------
+    column_kinds_ : dict
+        Original column name to ``"numeric"``, ``"datetime"`` or ``"categorical"``.
+    cardinalities_ : list of int
+        Number of known categories of each embedding-code column, in output order.
+    n_features_out_ : int
+        Width of the output matrix.
+    categorical_columns_ : list of int
+        Output columns that come from categorical columns (one-hot and codes).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autodeep.preprocessing import TabularPreprocessor
+    >>> X = pd.DataFrame({"age": [30, None, 50], "city": ["a", "b", None]})
+    >>> TabularPreprocessor().fit_transform(X).shape
+    (3, 5)
+    """
+
+    def __init__(
+        self, scaler: str | None = "standard", max_onehot_categories: int = 10
+    ):
+        self.scaler = scaler
+        self.max_onehot_categories = max_onehot_categories
+
+    def fit(self, X: Any, y: Any = None) -> TabularPreprocessor:
+        frame = as_frame(X)
+        self.column_kinds_ = {col: column_kind(frame[col]) for col in frame.columns}
+        normalized = self._normalize(frame)
+        categorical = [c for c, k in self.column_kinds_.items() if k == "categorical"]
+        names = [str(c) for c in categorical]
+        few = [
+            c for c in names if normalized[c].nunique() <= self.max_onehot_categories
+        ]
+        many = [c for c in names if c not in few]
+        numeric = [c for c in normalized.columns if c not in names]
+        steps = [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+            ("scale", make_scaler(self.scaler, len(frame))),
+        ]
+        self.column_transformer_ = ColumnTransformer(
+            [
+                ("numeric", Pipeline(steps), numeric),
+                ("onehot", _onehot(), few),
+                ("codes", _ordinal(), many),
+            ],
+            sparse_threshold=0.0,
+        )
+        self.column_transformer_.fit(normalized)
+        codes = self.column_transformer_.named_transformers_["codes"]
+        self.cardinalities_ = [len(c) for c in getattr(codes, "categories_", [])]
+        self.n_features_out_ = int(self.transform(frame.iloc[:1]).shape[1])
+        onehot = self.column_transformer_.named_transformers_["onehot"]
+        n_onehot = sum(len(c) for c in getattr(onehot, "categories_", []))
+        first = self.n_features_out_ - n_onehot - len(self.cardinalities_)
+        self.categorical_columns_ = list(range(first, self.n_features_out_))
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "column_transformer_")
+        normalized = self._normalize(as_frame(X))
+        return np.asarray(
+            self.column_transformer_.transform(normalized), dtype=np.float32
+        )
+
+    def _normalize(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One plain column per numeric feature, strings (no NaN) per categorical."""
+        columns: dict[str, Any] = {}
+        for col, kind in self.column_kinds_.items():
+            series = frame[col]
+            if kind == "numeric":
+                columns[str(col)] = series.to_numpy(dtype="float64", na_value=np.nan)
+            elif kind == "datetime":
+                columns.update(_datetime_features(str(col), series))
+            else:
+                text = series.astype(object).map(str).to_numpy(dtype=object)
+                text[series.isna().to_numpy()] = MISSING_CATEGORY
+                columns[str(col)] = text
+        return pd.DataFrame(columns, index=frame.index)
+
+
+def _onehot() -> OneHotEncoder:
+    return OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+
+
+def _ordinal() -> OrdinalEncoder:
+    return OrdinalEncoder(
+        handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float32
+    )
+
+
+def _datetime_features(name: str, series: pd.Series) -> dict[str, np.ndarray]:
+    values = pd.to_datetime(series, errors="coerce", utc=True).dt.tz_localize(None)
+    epoch = pd.Timestamp("1970-01-01")
+    parts = {
+        "elapsed_days": (values - epoch) / pd.Timedelta(days=1),
+        "year": values.dt.year,
+        "month": values.dt.month,
+        "day": values.dt.day,
+        "dayofweek": values.dt.dayofweek,
+        "hour": values.dt.hour,
+    }
+    return {
+        f"{name}__{part}": pd.Series(parts[part]).to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+        for part in DATETIME_PARTS
+    }

@@ -1,0 +1,229 @@
+"""Declarative search-space primitives shared by every search engine.
+
+A search space is an ordered mapping from a name to a dimension. Dimensions are plain,
+immutable data (no engine imports here) so that one declaration drives Optuna today and
+KerasTuner tomorrow, and so that a user can narrow, widen or fix any of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Union
+
+Condition = Mapping[str, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class Int:
+    """An integer dimension in ``[low, high]``, optionally sampled on a log scale.
+
+    Parameters
+    ----------
+    low, high : int
+        Inclusive bounds.
+    log : bool, default=False
+        Sample uniformly in log space (good for widths).
+    when : mapping of str to sequence, optional
+        Only sample this dimension when each named parent took one of the listed values,
+        e.g. ``when={"optimizer": ["sgd"]}``.
+    per_layer : str, optional
+        Name of an integer dimension (such as ``"depth"``); one value is sampled per
+        layer, named ``<name>_0``, ``<name>_1``, ...
+
+    Examples
+    --------
+    >>> from autodeep import Int
+    >>> Int(16, 512, log=True)
+    Int(low=16, high=512, log=True, when=None, per_layer=None)
+    """
+
+    low: int
+    high: int
+    log: bool = False
+    when: Condition | None = field(default=None, compare=False)
+    per_layer: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_bounds(self, self.low, self.high)
+        if self.log and self.low < 1:
+            raise ValueError(f"Int(log=True) needs low >= 1, got low={self.low}.")
+
+
+@dataclass(frozen=True)
+class Float:
+    """A float dimension in ``[low, high]``, optionally sampled on a log scale.
+
+    Examples
+    --------
+    >>> from autodeep import Float
+    >>> Float(1e-4, 1e-1, log=True)
+    Float(low=0.0001, high=0.1, log=True, when=None, per_layer=None)
+    """
+
+    low: float
+    high: float
+    log: bool = False
+    when: Condition | None = field(default=None, compare=False)
+    per_layer: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_bounds(self, self.low, self.high)
+        if self.log and self.low <= 0:
+            raise ValueError(f"Float(log=True) needs low > 0, got low={self.low}.")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A categorical dimension over a fixed list of options (str, int, float or bool).
+
+    Examples
+    --------
+    >>> from autodeep import Choice
+    >>> Choice(["adam", "sgd"])
+    Choice(options=('adam', 'sgd'), when=None, per_layer=None)
+    """
+
+    options: Sequence[Any]
+    when: Condition | None = field(default=None, compare=False)
+    per_layer: str | None = None
+
+    def __post_init__(self) -> None:
+        options = tuple(self.options)
+        if not options:
+            raise ValueError("Choice needs at least one option.")
+        for option in options:
+            if not isinstance(option, (str, int, float, bool)) and option is not None:
+                raise TypeError(
+                    f"Choice options must be str, int, float, bool or None; got "
+                    f"{option!r} of type {type(option).__name__}."
+                )
+        object.__setattr__(self, "options", options)
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A dimension that always takes one value (what ``{"name": value}`` becomes)."""
+
+    value: Any
+    when: Condition | None = field(default=None, compare=False)
+    per_layer: str | None = None
+
+
+Dimension = Union[Int, Float, Choice, Fixed]
+SearchSpace = dict[str, Dimension]
+# An engine-specific sampler: (name, dimension) -> value.
+Suggest = Callable[[str, Dimension], Any]
+
+
+def _check_bounds(dim: Any, low: float, high: float) -> None:
+    if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+        raise ValueError(
+            f"{type(dim).__name__} needs finite bounds with low <= high; "
+            f"got low={low}, high={high}."
+        )
+
+
+def apply_overrides(
+    space: Mapping[str, Dimension], overrides: Mapping[str, Any] | None
+) -> SearchSpace:
+    """Return a copy of ``space`` with the user's ``search_space=`` overrides applied.
+
+    A scalar fixes a dimension, a ``(low, high)`` tuple narrows or widens a numeric one
+    (keeping its log scale), a list becomes a :class:`Choice`, and a dimension object
+    replaces the default. Unknown names are an error that lists the valid ones.
+    """
+    result: SearchSpace = dict(space)
+    if overrides is None:
+        return result
+    if not isinstance(overrides, Mapping):
+        raise TypeError(
+            "search_space must be a dict mapping dimension names to values, ranges or "
+            f"dimensions, e.g. {{'optimizer': 'adam', 'depth': (1, 3)}}; got "
+            f"{type(overrides).__name__}."
+        )
+    unknown = sorted(set(overrides) - set(space))
+    if unknown:
+        raise ValueError(
+            f"Unknown search_space key(s) {unknown}. Valid keys are: {sorted(space)}."
+        )
+    for name, value in overrides.items():
+        result[name] = _override(name, space[name], value)
+    return result
+
+
+def _override(name: str, default: Dimension, value: Any) -> Dimension:
+    keep = {"when": default.when, "per_layer": default.per_layer}
+    if isinstance(value, (Int, Float, Choice, Fixed)):
+        return replace(value, **keep)
+    if isinstance(value, tuple):
+        if len(value) != 2 or not all(_is_number(v) for v in value):
+            raise ValueError(
+                f"search_space[{name!r}]: a tuple means a (low, high) range of numbers; "
+                f"got {value!r}. Use a list for a set of choices."
+            )
+        low, high = value
+        if isinstance(default, Int) or (
+            not isinstance(default, Float) and all(isinstance(v, int) for v in value)
+        ):
+            if not all(float(v).is_integer() for v in value):
+                raise ValueError(
+                    f"search_space[{name!r}] is an integer dimension; got {value!r}."
+                )
+            log = default.log if isinstance(default, Int) else False
+            return Int(int(low), int(high), log=log and low >= 1, **keep)
+        log = default.log if isinstance(default, Float) else False
+        return Float(float(low), float(high), log=log and low > 0, **keep)
+    if isinstance(value, list):
+        return Choice(value, **keep)
+    return Fixed(value, **keep)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def sample(space: Mapping[str, Dimension], suggest: Suggest) -> dict[str, Any]:
+    """Sample one configuration, in declaration order, honouring conditions.
+
+    ``suggest(name, dimension)`` is the engine's primitive (an Optuna trial's
+    ``suggest_*``, a KerasTuner ``hp``); fixed dimensions never reach it.
+    """
+    params: dict[str, Any] = {}
+    for name, dim in space.items():
+        if not _active(dim, params):
+            continue
+        if dim.per_layer is None:
+            params[name] = _draw(name, dim, suggest)
+            continue
+        count = params.get(dim.per_layer)
+        if not isinstance(count, int):
+            raise ValueError(
+                f"Dimension {name!r} is per_layer={dim.per_layer!r}, which must be an "
+                "integer dimension declared before it."
+            )
+        for layer in range(count):
+            params[f"{name}_{layer}"] = _draw(f"{name}_{layer}", dim, suggest)
+    return params
+
+
+def _active(dim: Dimension, params: Mapping[str, Any]) -> bool:
+    if not dim.when:
+        return True
+    return all(params.get(parent) in values for parent, values in dim.when.items())
+
+
+def _draw(name: str, dim: Dimension, suggest: Suggest) -> Any:
+    if isinstance(dim, Fixed):
+        return dim.value
+    if isinstance(dim, Choice) and len(dim.options) == 1:
+        return dim.options[0]
+    if isinstance(dim, (Int, Float)) and dim.low == dim.high:
+        return dim.low
+    return suggest(name, dim)
+
+
+def per_layer_values(params: Mapping[str, Any], name: str, count: int) -> list[Any]:
+    """The values ``<name>_0 .. <name>_{count-1}`` that :func:`sample` produced."""
+    return [params[f"{name}_{layer}"] for layer in range(count)]

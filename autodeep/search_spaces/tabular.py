@@ -1,0 +1,124 @@
+"""The MLP search space for tabular data and the builder that turns a sample into a model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from autodeep.search_spaces._space import (
+    Choice,
+    Float,
+    Int,
+    SearchSpace,
+    per_layer_values,
+)
+
+if TYPE_CHECKING:
+    import keras
+
+ACTIVATIONS = ("relu", "gelu", "swish", "elu", "selu", "tanh")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+
+
+def mlp_space() -> SearchSpace:
+    """The default MLP search space for tabular estimators.
+
+    Returns
+    -------
+    dict
+        Dimension name to dimension. ``units`` is sampled once per layer
+        (``units_0``, ``units_1``, ...); ``momentum`` and ``weight_decay`` only for
+        the optimizers that use them.
+
+    Examples
+    --------
+    >>> from autodeep.search_spaces import mlp_space
+    >>> sorted(mlp_space())[:3]
+    ['activation', 'batch_norm', 'batch_size']
+    """
+    return {
+        "depth": Int(1, 4),
+        "units": Int(16, 512, log=True, per_layer="depth"),
+        "activation": Choice(ACTIVATIONS),
+        "dropout": Float(0.0, 0.5),
+        "batch_norm": Choice([False, True]),
+        "l2": Float(1e-8, 1e-2, log=True),
+        "optimizer": Choice(OPTIMIZERS),
+        "learning_rate": Float(1e-4, 3e-2, log=True),
+        "momentum": Float(0.0, 0.99, when={"optimizer": ["sgd", "rmsprop"]}),
+        "weight_decay": Float(1e-6, 1e-2, log=True, when={"optimizer": ["adamw"]}),
+        "batch_size": Choice([16, 32, 64, 128, 256]),
+    }
+
+
+def make_optimizer(params: Mapping[str, Any]) -> keras.optimizers.Optimizer:
+    """Build the optimizer a sampled configuration names."""
+    import keras
+
+    name = params["optimizer"]
+    learning_rate = float(params["learning_rate"])
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate)
+    if name == "adamw":
+        return keras.optimizers.AdamW(
+            learning_rate, weight_decay=params["weight_decay"]
+        )
+    if name == "sgd":
+        return keras.optimizers.SGD(
+            learning_rate, momentum=params["momentum"], nesterov=True
+        )
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate, momentum=params["momentum"])
+    raise ValueError(f"Unknown optimizer {name!r}; choose from {list(OPTIMIZERS)}.")
+
+
+def build_mlp(
+    params: Mapping[str, Any],
+    n_features: int,
+    cardinalities: Sequence[int],
+    n_outputs: int,
+    output_activation: str,
+) -> keras.Model:
+    """Build an (uncompiled) MLP from one sample of :func:`mlp_space`.
+
+    The input holds ``n_features`` float columns; the last ``len(cardinalities)`` of them
+    are integer category codes that feed one ``Embedding`` each. The model ends in a
+    ``logits`` layer followed by the output activation, so explanations can read the
+    pre-activation.
+    """
+    import keras
+
+    from autodeep._layers import CategoryEmbedding
+
+    inputs = keras.Input(shape=(n_features,), name="features")
+    x = inputs
+    if cardinalities:
+        x = CategoryEmbedding(list(cardinalities), name="category_embedding")(x)
+    regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
+    for layer, units in enumerate(per_layer_values(params, "units", params["depth"])):
+        x = keras.layers.Dense(
+            units, kernel_regularizer=regularizer, name=f"dense_{layer}"
+        )(x)
+        if params["batch_norm"]:
+            x = keras.layers.BatchNormalization(name=f"batch_norm_{layer}")(x)
+        x = keras.layers.Activation(params["activation"], name=f"activation_{layer}")(x)
+        if params["dropout"] > 0:
+            x = keras.layers.Dropout(params["dropout"], name=f"dropout_{layer}")(x)
+    logits = keras.layers.Dense(n_outputs, name="logits")(x)
+    outputs = keras.layers.Activation(output_activation, name="output")(logits)
+    return keras.Model(inputs, outputs, name="autodeep_mlp")
+
+
+# A known-good first trial, so even a one-trial search starts from a sensible MLP.
+MLP_DEFAULTS = {
+    "depth": 2,
+    "units_0": 128,
+    "units_1": 64,
+    "activation": "relu",
+    "dropout": 0.1,
+    "batch_norm": False,
+    "l2": 1e-5,
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "batch_size": 32,
+}
