@@ -151,7 +151,7 @@ class AutoDeepEstimator(BaseEstimator):
     # -- pickling ----------------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())
         if "model_" in state:
             state["model_"] = _model_to_bytes(state["model_"])
         return state
@@ -200,7 +200,8 @@ class ClassifierTargetMixin:
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels, of the same type as the training labels."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]  # type: ignore[no-any-return]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]  # type: ignore[no-any-return]
 
 
 class RegressorTargetMixin:

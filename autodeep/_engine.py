@@ -169,7 +169,6 @@ def _new_model(
     model.compile(
         optimizer=make_optimizer(params),
         loss=plan.task.loss(),
-        metrics=plan.task.metrics(),
     )
     return model
 
@@ -249,6 +248,7 @@ class _Search:
             batch_size=int(params["batch_size"]),
             deadline=deadline,
             validation=self.val,
+            objective=self.plan.task.objective,
             patience=self.settings.n_iter_no_change,
             class_weight=self.stage.class_weight,
             report=report,

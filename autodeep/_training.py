@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ import keras
 import numpy as np
 
 MONITOR = "val_objective"
-PREDICT_BATCH = 2048
+PREDICT_BATCH = 256
 
 
 class TrialFailed(Exception):
@@ -33,12 +34,26 @@ class TrainOutcome:
 
 
 class _Monitor(keras.callbacks.Callback):
-    """Track the best validation objective, report it for pruning, stop on NaN/deadline."""
+    """Score the validation part each epoch, report it for pruning, stop on NaN/deadline.
 
-    def __init__(self, outcome: TrainOutcome, deadline: float, report: Any) -> None:
+    The score is computed here with a direct model call rather than by Keras' own
+    validation pass, which rebuilds its input pipeline every epoch; it is written into
+    ``logs`` so that callbacks after this one (early stopping) see it.
+    """
+
+    def __init__(
+        self,
+        outcome: TrainOutcome,
+        deadline: float,
+        validation: tuple[np.ndarray, np.ndarray] | None,
+        objective: Callable[[np.ndarray, np.ndarray], float] | None,
+        report: Callable[[float, int], bool] | None,
+    ) -> None:
         super().__init__()
         self.outcome = outcome
         self.deadline = deadline
+        self.validation = validation
+        self.objective = objective
         self.report = report
 
     def on_train_batch_end(
@@ -53,12 +68,12 @@ class _Monitor(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        logs = logs or {}
         self.outcome.epochs_run = epoch + 1
-        value = logs.get(MONITOR)
-        if value is None:
+        if self.validation is None or self.objective is None or logs is None:
             return
-        value = float(value)
+        X_val, y_val = self.validation
+        value = float(self.objective(y_val, predict_array(self.model, X_val)))
+        logs[MONITOR] = value
         if not math.isfinite(value):
             self.outcome.nan_loss = True
             self.model.stop_training = True
@@ -79,21 +94,26 @@ def train(
     deadline: float,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     patience: int | None = None,
+    objective: Callable[[np.ndarray, np.ndarray], float] | None = None,
     class_weight: dict[int, float] | None = None,
-    report: Any = None,
+    report: Callable[[float, int], bool] | None = None,
     verbose: int = 0,
 ) -> TrainOutcome:
     """Fit ``model``; with ``validation``, keep the weights of the best epoch.
 
-    ``report(value, epoch)`` receives each epoch's validation objective and returns True
-    to prune the trial.
+    ``objective(y_val, outputs)`` scores the validation part after each epoch (lower is
+    better); ``report(value, epoch)`` receives that score and returns True to prune.
     """
     outcome = TrainOutcome()
-    callbacks: list[keras.callbacks.Callback] = [_Monitor(outcome, deadline, report)]
+    monitor = _Monitor(outcome, deadline, validation, objective, report)
+    callbacks: list[keras.callbacks.Callback] = [monitor]
     if validation is not None and patience is not None:
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor=MONITOR, patience=patience, restore_best_weights=True
+                monitor=MONITOR,
+                mode="min",
+                patience=patience,
+                restore_best_weights=True,
             )
         )
     start = time.monotonic()
@@ -103,7 +123,6 @@ def train(
         y,
         epochs=epochs,
         batch_size=min(batch_size, len(X)),
-        validation_data=validation,
         class_weight=class_weight,
         callbacks=callbacks,
         shuffle=True,
@@ -121,11 +140,22 @@ def train(
 
 
 def predict_array(model: keras.Model, X: np.ndarray) -> np.ndarray:
-    """Model outputs for ``X`` in fixed-size batches, in inference mode."""
-    if len(X) == 0:
+    """Model outputs for ``X`` in inference mode.
+
+    Rows go through the network in blocks of exactly ``PREDICT_BATCH`` (the last one
+    padded), so a row's prediction never depends on which other rows came with it:
+    kernels for different batch shapes round differently.
+    """
+    n = len(X)
+    if n == 0:
         return np.zeros((0, *model.output_shape[1:]), dtype=np.float32)
-    parts = [
-        keras.ops.convert_to_numpy(model(X[i : i + PREDICT_BATCH], training=False))
-        for i in range(0, len(X), PREDICT_BATCH)
-    ]
+    parts = []
+    for start in range(0, n, PREDICT_BATCH):
+        block = X[start : start + PREDICT_BATCH]
+        size = len(block)
+        if size < PREDICT_BATCH:
+            pad = np.zeros((PREDICT_BATCH - size, *block.shape[1:]), dtype=block.dtype)
+            block = np.concatenate([block, pad])
+        outputs = keras.ops.convert_to_numpy(model(block, training=False))
+        parts.append(outputs[:size])
     return np.concatenate(parts).astype(np.float32)

@@ -20,6 +20,10 @@ from autodeep._base import (
 class _TabularMixin:
     """Input checks and the engine plan for tabular data (DataFrames and arrays)."""
 
+    scaler: str | None
+    max_onehot_categories: int
+    search_space: dict[str, Any] | None
+
     def _validate_X(self, X: Any, reset: bool) -> Any:
         if isinstance(X, pd.DataFrame):
             validate_data(self, X=X, reset=reset, skip_check_array=True)

@@ -6,7 +6,6 @@ module for the active backend is chosen once, from ``keras.config.backend()``.
 
 from __future__ import annotations
 
-import gc
 import importlib
 from functools import cache
 from types import ModuleType
@@ -35,8 +34,11 @@ def seed_everything(seed: int) -> None:
 
 
 def release_memory() -> None:
-    """Drop Keras' global state and free what the last model held (between trials)."""
+    """Drop Keras' global state so the last trial's model can be freed.
+
+    A full ``gc.collect()`` here costs about 0.2 s a trial on small models; Python's own
+    collector reclaims the old graph soon enough.
+    """
     import keras
 
-    keras.backend.clear_session()
-    gc.collect()
+    keras.backend.clear_session(free_memory=False)

@@ -90,7 +90,7 @@ def class_weights(
         present = np.unique(y_codes)
         weights = compute_class_weight("balanced", classes=present, y=y_codes)
         result = dict.fromkeys(range(n_classes), 1.0)
-        result.update({int(c): float(w) for c, w in zip(present, weights)})
+        result.update({int(c): float(w) for c, w in zip(present, weights, strict=True)})
         return result
     if isinstance(class_weight, Mapping):
         labels = list(classes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
+from typing import Any
 
 Condition = Mapping[str, Sequence[Any]]
 
@@ -111,7 +111,7 @@ class Fixed:
     per_layer: str | None = None
 
 
-Dimension = Union[Int, Float, Choice, Fixed]
+Dimension = Int | Float | Choice | Fixed
 SearchSpace = dict[str, Dimension]
 # An engine-specific sampler: (name, dimension) -> value.
 Suggest = Callable[[str, Dimension], Any]
@@ -154,7 +154,7 @@ def apply_overrides(
 
 
 def _override(name: str, default: Dimension, value: Any) -> Dimension:
-    keep = {"when": default.when, "per_layer": default.per_layer}
+    keep: dict[str, Any] = {"when": default.when, "per_layer": default.per_layer}
     if isinstance(value, (Int, Float, Choice, Fixed)):
         return replace(value, **keep)
     if isinstance(value, tuple):
