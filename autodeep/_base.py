@@ -201,7 +201,7 @@ class ClassifierTargetMixin:
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels, of the same type as the training labels."""
         proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]  # type: ignore[no-any-return]
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class RegressorTargetMixin:
