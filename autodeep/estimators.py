@@ -44,9 +44,11 @@ class _TabularMixin:
     def _plan(self, task: Any) -> Any:
         from autodeep._engine import Plan
         from autodeep.preprocessing.imbalance import class_weights, make_resampler
-        from autodeep.preprocessing.tabular import TabularPreprocessor
+        from autodeep.preprocessing.tabular import TabularPreprocessor, make_scaler
         from autodeep.search_spaces import apply_overrides, mlp_space
         from autodeep.search_spaces.tabular import MLP_DEFAULTS
+
+        make_scaler(self.scaler, n_samples=2)  # an unknown scaler fails here, early
 
         def make_preprocessor() -> TabularPreprocessor:
             return TabularPreprocessor(self.scaler, self.max_onehot_categories)
@@ -66,6 +68,7 @@ class _TabularMixin:
         class_weight = getattr(self, "class_weight", None)
         if class_weight is not None:
             classes = self.classes_  # type: ignore[attr-defined]
+            class_weights(class_weight, np.arange(len(classes)), classes)  # fail early
             plan.class_weights = lambda y: class_weights(class_weight, y, classes)
         return plan
 

@@ -180,7 +180,7 @@ def _datetime_features(name: str, series: pd.Series) -> dict[str, np.ndarray]:
         "year": values.dt.year,
         "month": values.dt.month,
         "day": values.dt.day,
-        "dayofweek": values.dt.dayofweek,
+        "dayofweek": values.dt.day_of_week,
         "hour": values.dt.hour,
     }
     return {
