@@ -98,7 +98,7 @@ class _Clock:
 def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     """Search, then refit; see the module docstring."""
     clock = _Clock(settings.time_budget)
-    timings = {"keras_train": 0.0, "keras_predict": 0.0}
+    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
     X_train, X_val, y_train, y_val = _split(plan.task, X, y, settings)
     stage = _prepare(plan, X_train, y_train, settings.seed)
     val = (stage.preprocessor.transform(X_val), plan.task.encode(stage.target, y_val))
@@ -158,18 +158,22 @@ def _prepare(plan: Plan, X: Any, y: np.ndarray, seed: int) -> Prepared:
 
 
 def _new_model(
-    plan: Plan, params: Mapping[str, Any], prepared: Prepared, seed: int
+    plan: Plan,
+    params: Mapping[str, Any],
+    prepared: Prepared,
+    seed: int,
+    settings: Settings,
+    timings: dict[str, float],
 ) -> Any:
+    """A fresh, compiled model for ``params``, seeded; build time counts as Keras time."""
     from autodeep.search_spaces.tabular import make_optimizer
 
     _backend.release_memory()
-    if seed is not None:
-        _backend.seed_everything(seed)
+    _backend.seed_everything(seed, deterministic=settings.deterministic)
+    start = time.monotonic()
     model = plan.build_model(params, prepared.preprocessor, plan.task)
-    model.compile(
-        optimizer=make_optimizer(params),
-        loss=plan.task.loss(),
-    )
+    model.compile(optimizer=make_optimizer(params), loss=plan.task.loss())
+    timings["keras_build"] += time.monotonic() - start
     return model
 
 
@@ -232,7 +236,9 @@ class _Search:
     def _run_trial(self, trial: optuna.Trial, started: float) -> float:
         params = _optuna.sample_params(self.plan.space, trial)
         seed = (self.settings.seed + trial.number + 1) % SEED_MAX
-        model = _new_model(self.plan, params, self.stage, seed)
+        model = _new_model(
+            self.plan, params, self.stage, seed, self.settings, self.timings
+        )
         # A trial that becomes the best must leave time for its own refit.
         own_limit = (self.clock.end + self.growth * started) / (1 + self.growth)
         deadline = min(self.clock.end - self._reserve(), own_limit)
@@ -302,7 +308,14 @@ class _Search:
         if self._best is None:
             raise RuntimeError("No trial completed.")
         _, params, weights = self._best
-        model = _new_model(self.plan, params, self.stage, self.settings.seed)
+        model = _new_model(
+            self.plan,
+            params,
+            self.stage,
+            self.settings.seed,
+            self.settings,
+            self.timings,
+        )
         model.set_weights(weights)
         return model
 
@@ -321,7 +334,7 @@ def _refit(
     if not settings.refit or clock.remaining() <= 0:
         return None
     prepared = _prepare(plan, X, y, settings.seed)
-    model = _new_model(plan, params, prepared, settings.seed)
+    model = _new_model(plan, params, prepared, settings.seed, settings, timings)
     try:
         outcome = train(
             model,

@@ -8,8 +8,22 @@ import sys
 import time
 from collections.abc import Sequence
 
-LEADERBOARD_COLUMNS = ["trial", "state", "val_accuracy", "val_loss", "epochs", "seconds"]
-PARAM_COLUMNS = ["depth", "activation", "optimizer", "learning_rate", "dropout", "batch_size"]
+LEADERBOARD_COLUMNS = [
+    "trial",
+    "state",
+    "val_accuracy",
+    "val_loss",
+    "epochs",
+    "seconds",
+]
+PARAM_COLUMNS = [
+    "depth",
+    "activation",
+    "optimizer",
+    "learning_rate",
+    "dropout",
+    "batch_size",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,8 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit.add_argument("--random-state", type=int, default=0)
     fit.set_defaults(run=_fit)
 
-    predict = commands.add_parser("predict", help="predict a CSV file with a saved model")
-    predict.add_argument("model", help="model folder written by `autodeep fit` or save()")
+    predict = commands.add_parser(
+        "predict", help="predict a CSV file with a saved model"
+    )
+    predict.add_argument(
+        "model", help="model folder written by `autodeep fit` or save()"
+    )
     predict.add_argument("data", help="CSV file with the same feature columns")
     predict.add_argument("-o", "--output", required=True, help="CSV file to write")
     predict.set_defaults(run=_predict)
@@ -92,7 +110,9 @@ def _fit(args: argparse.Namespace) -> int:
             f"{list(data.columns)}."
         )
     X, y = data.drop(columns=args.target), data[args.target]
-    estimator_class = TabularClassifier if args.task == "classification" else TabularRegressor
+    estimator_class = (
+        TabularClassifier if args.task == "classification" else TabularRegressor
+    )
     estimator = estimator_class(
         max_trials=args.max_trials,
         time_budget=args.time_budget,

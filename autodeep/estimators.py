@@ -152,7 +152,8 @@ _FITTED_DOC = """
     history_ : dict
         Per-epoch training and validation curves of the best trial.
     timings_ : dict
-        Seconds spent in search, refit and Keras training/prediction.
+        Seconds: ``total``, ``search``, ``refit``, and the Keras share of them
+        (``keras_build``, ``keras_train``, ``keras_predict``).
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of str

@@ -25,12 +25,17 @@ def framework() -> ModuleType:
     return importlib.import_module(f"autodeep._backend.{name}")
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and the backend, and make its kernels deterministic."""
+def seed_everything(seed: int, deterministic: bool) -> None:
+    """Seed Python, NumPy and the backend; optionally make its kernels deterministic.
+
+    Determinism is a process-wide switch in TensorFlow, so it is only turned on when the
+    user asked for repeatable results (an explicit ``random_state``).
+    """
     import keras
 
     keras.utils.set_random_seed(seed)
-    framework().enable_determinism()
+    if deterministic:
+        framework().enable_determinism()
 
 
 def release_memory() -> None:
