@@ -36,8 +36,13 @@ def create_study(seed: int, pruner: str | None, max_epochs: int) -> optuna.Study
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
+    # Hyperband assigns trials to brackets by hashing the study name: an unnamed study
+    # gets a random one, which would make pruning (and so results) vary between runs.
     return optuna.create_study(
-        direction="minimize", sampler=sampler, pruner=make_pruner(pruner, max_epochs)
+        study_name=f"autodeep-{seed}",
+        direction="minimize",
+        sampler=sampler,
+        pruner=make_pruner(pruner, max_epochs),
     )
 
 
