@@ -165,7 +165,7 @@ def _new_model(
     settings: Settings,
     timings: dict[str, float],
 ) -> Any:
-    """A fresh, compiled model for ``params``, seeded; build time counts as Keras time."""
+    """A fresh, compiled, seeded model for ``params``; build time goes to keras_build."""
     from autodeep.search_spaces.tabular import make_optimizer
 
     _backend.release_memory()
