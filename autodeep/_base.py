@@ -54,13 +54,11 @@ class AutoDeepEstimator(BaseEstimator):
             The fitted estimator.
         """
         from autodeep import _engine
+        from autodeep._worker import Launcher
 
-        settings = self._settings()
-        X = self._validate_X(X, reset=True)
-        y = self._validate_y(X, y)
-        task, y_fit = self._task(y)
-        plan = self._plan(task)
-        with _verbosity(self.verbose):
+        plan, X, y_fit, settings = self._fit_inputs(X, y)
+        with _verbosity(self.verbose), Launcher(self, X, y) as launch:
+            settings.launch = launch
             result = _engine.fit(plan, X, y_fit, settings)
         self.model_ = result.model
         self.preprocessor_ = result.preprocessor
@@ -73,8 +71,20 @@ class AutoDeepEstimator(BaseEstimator):
         self.timings_ = result.timings
         return self
 
+    def _fit_inputs(self, X: Any, y: Any) -> tuple[Any, Any, np.ndarray, Any]:
+        """Checked input, encoded target, engine plan and settings (fit and workers)."""
+        settings = self._settings()
+        X = self._validate_X(X, reset=True)
+        y = self._validate_y(X, y)
+        task, y_fit = self._task(y)
+        plan = self._plan(task)
+        if settings.storage is not None:
+            settings.study_attrs = _study_attrs(self, X, y)
+        return plan, X, y_fit, settings
+
     def _settings(self) -> Any:
         from autodeep._engine import Settings
+        from autodeep.search import TUNERS
 
         _check_int("max_trials", self.max_trials, allow_none=True)
         _check_int("max_epochs", self.max_epochs)
@@ -100,6 +110,25 @@ class AutoDeepEstimator(BaseEstimator):
             )
         if self.verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2; got {self.verbose!r}.")
+        if self.tuner not in TUNERS:
+            raise ValueError(
+                f"tuner must be one of {list(TUNERS)}; got {self.tuner!r}."
+            )
+        n_jobs = _n_jobs(self.n_jobs)
+        if n_jobs > 1 and self.tuner != "optuna":
+            raise ValueError(
+                f"n_jobs={self.n_jobs!r} needs tuner='optuna': KerasTuner searches run "
+                "in one process here. Use tuner='optuna' for parallel search."
+            )
+        if self.storage is not None and self.tuner != "optuna":
+            raise ValueError(
+                "storage= keeps an Optuna study; with a KerasTuner tuner, use "
+                "directory= to keep its project files."
+            )
+        if self.storage is not None or n_jobs > 1:
+            from autodeep.search._optuna import make_storage
+
+            make_storage(self.storage, n_jobs)  # a bad storage fails here, early
         seed = int(check_random_state(self.random_state).randint(SEED_MAX))
         return Settings(
             max_trials=self.max_trials,
@@ -112,6 +141,11 @@ class AutoDeepEstimator(BaseEstimator):
             seed=seed,
             deterministic=self.random_state is not None,
             verbose=self.verbose,
+            tuner=self.tuner,
+            storage=self.storage,
+            study_name=self.study_name,
+            n_jobs=n_jobs,
+            directory=self.directory,
         )
 
     def _validate_y(self, X: Any, y: Any) -> np.ndarray:
@@ -231,6 +265,50 @@ class RegressorTargetMixin:
 
         outputs = self._outputs(X)  # type: ignore[attr-defined]
         return Regression().decode(self.target_transform_, outputs)  # type: ignore[attr-defined]
+
+
+def _n_jobs(n_jobs: Any) -> int:
+    """``n_jobs`` as a process count: None is 1, -1 is one per CPU core."""
+    if n_jobs is None:
+        return 1
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or n_jobs == 0
+    ):
+        raise ValueError(f"n_jobs must be a non-zero integer or None; got {n_jobs!r}.")
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+    return int(n_jobs)
+
+
+def _study_attrs(estimator: Any, X: Any, y: np.ndarray) -> dict[str, Any]:
+    """What a persistent study records so that every worker runs the same search."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+    digest.update(json.dumps([str(c) for c in frame.columns]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update(
+        pd.util.hash_pandas_object(pd.Series(y), index=False).to_numpy().tobytes()
+    )
+    params = {}
+    for name, value in estimator.get_params().items():
+        try:
+            json.dumps(value)
+        except TypeError:
+            continue
+        params[name] = value
+    cls = type(estimator)
+    return {
+        "estimator": f"{cls.__module__}.{cls.__qualname__}",
+        "params": params,
+        "data": {"rows": len(frame), "sha256": digest.hexdigest()},
+        # Where `autodeep worker` finds the data (set by `autodeep fit --storage`).
+        "source": getattr(estimator, "_data_source", None),
+    }
 
 
 def _check_int(name: str, value: Any, allow_none: bool = False) -> None:

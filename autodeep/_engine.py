@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import optuna
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from autodeep import _backend
 from autodeep._tasks import Task
 from autodeep._training import TrialFailed, predict_array, train
-from autodeep.search import _optuna
 from autodeep.search_spaces._space import SearchSpace
 
 logger = logging.getLogger("autodeep")
@@ -45,6 +43,19 @@ class Settings:
     seed: int
     deterministic: bool
     verbose: int
+    tuner: str = "optuna"
+    storage: Any = None
+    study_name: str | None = None
+    n_jobs: int = 1
+    directory: str | None = None
+    # Wall-clock (``time.time()``) end of the budget, shared by every worker process.
+    end_time: float | None = None
+    # Which worker this process is (0 in the process that called ``fit``).
+    worker: int = 0
+    # Recorded in a persistent study so that workers can check they join the same search.
+    study_attrs: dict[str, Any] = field(default_factory=dict)
+    # Starts worker process ``i`` (``n_jobs > 1``); set by the estimator.
+    launch: Callable[[int, Settings], Any] | None = None
 
 
 @dataclass
@@ -72,6 +83,17 @@ class Prepared:
 
 
 @dataclass
+class Best:
+    """The search's answer, whichever engine ran it."""
+
+    params: dict[str, Any]
+    epochs: int
+    score: float
+    history: dict[str, list[float]]
+    leaderboard: pd.DataFrame
+
+
+@dataclass
 class FitResult:
     model: Any
     preprocessor: Any
@@ -84,48 +106,91 @@ class FitResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-class _Clock:
-    """Wall-clock budget for the whole fit, refit included."""
+class Clock:
+    """Wall-clock budget for the whole fit, refit included, shared across processes."""
 
-    def __init__(self, time_budget: float | None) -> None:
-        self.start = time.monotonic()
-        self.end = math.inf if time_budget is None else self.start + time_budget
+    def __init__(self, settings: Settings) -> None:
+        self.start = time.time()
+        if settings.end_time is not None:
+            self.end = settings.end_time
+        elif settings.time_budget is not None:
+            self.end = self.start + settings.time_budget
+        else:
+            self.end = math.inf
 
     def remaining(self) -> float:
-        return self.end - time.monotonic()
+        return self.end - time.time()
 
 
 def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     """Search, then refit; see the module docstring."""
-    clock = _Clock(settings.time_budget)
-    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
-    X_train, X_val, y_train, y_val = _split(plan.task, X, y, settings)
-    stage = _prepare(plan, X_train, y_train, settings.seed)
-    val = (stage.preprocessor.transform(X_val), plan.task.encode(stage.target, y_val))
-    search = _Search(plan, stage, val, settings, clock, timings, n_total=len(y))
-    search.run()
-    best = search.study.best_trial
-    best_params = _optuna.trial_params(best)
-    best_epochs = int(best.user_attrs["best_epoch"])
-    search_seconds = time.monotonic() - clock.start
+    clock = Clock(settings)
+    settings.end_time = clock.end
+    if settings.storage is not None:
+        from autodeep.search import _optuna
 
-    final = _refit(plan, X, y, best_params, best_epochs, settings, clock, timings)
+        # A resumed search keeps the seed, and so the split, it started with.
+        recorded = _optuna.recorded_seed(settings)
+        settings.seed = settings.seed if recorded is None else recorded
+        settings.study_attrs.update(
+            seed=settings.seed, end_time=clock.end if math.isfinite(clock.end) else None
+        )
+    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
+    trials = _trials_for(plan, X, y, settings, clock, timings)
+    best = _engine_module(settings.tuner).search(trials, settings)
+    search_seconds = time.time() - clock.start
+
+    final = _refit(plan, X, y, best.params, best.epochs, settings, clock, timings)
     if final is None:
-        final = (search.best_model(), stage)
+        final = (trials.best_model(best.params, best.epochs), trials.stage)
     model, prepared = final
-    timings.update(search=search_seconds, total=time.monotonic() - clock.start)
+    timings.update(search=search_seconds, total=time.time() - clock.start)
     timings["refit"] = timings["total"] - search_seconds
     return FitResult(
         model=model,
         preprocessor=prepared.preprocessor,
         target=prepared.target,
-        best_params=best_params,
-        best_score=float(best.user_attrs["score"]),
-        best_epochs=best_epochs,
-        leaderboard=_optuna.leaderboard(search.study, plan.task.score_name),
-        history=best.user_attrs["history"],
+        best_params=best.params,
+        best_score=best.score,
+        best_epochs=best.epochs,
+        leaderboard=best.leaderboard,
+        history=best.history,
         timings=timings,
     )
+
+
+def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:
+    """Run trials of a shared, persistent study until its budget is used; no refit."""
+    from autodeep.search import _optuna
+
+    clock = Clock(settings)
+    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
+    trials = _trials_for(plan, X, y, settings, clock, timings)
+    _optuna.work(trials, settings)
+
+
+def _engine_module(tuner: str) -> Any:
+    if tuner == "optuna":
+        from autodeep.search import _optuna
+
+        return _optuna
+    from autodeep.search import _kerastuner
+
+    return _kerastuner
+
+
+def _trials_for(
+    plan: Plan,
+    X: Any,
+    y: np.ndarray,
+    settings: Settings,
+    clock: Clock,
+    timings: dict[str, float],
+) -> Trials:
+    X_train, X_val, y_train, y_val = _split(plan.task, X, y, settings)
+    stage = _prepare(plan, X_train, y_train, settings.seed)
+    val = (stage.preprocessor.transform(X_val), plan.task.encode(stage.target, y_val))
+    return Trials(plan, stage, val, settings, clock, timings, n_total=len(y))
 
 
 def _split(task: Task, X: Any, y: np.ndarray, settings: Settings) -> list[Any]:
@@ -177,8 +242,22 @@ def _new_model(
     return model
 
 
-class _Search:
-    """One Optuna search over ``plan.space`` on a prepared training/validation pair."""
+@dataclass
+class TrialResult:
+    """One trained configuration: its objective (lower is better) and what to record."""
+
+    value: float
+    attrs: dict[str, Any]
+    pruned: bool
+
+
+class Trials:
+    """Trains one configuration per call on the search's training part.
+
+    Engine-neutral: Optuna and KerasTuner drivers call :meth:`run` with sampled
+    parameters and record what it returns. It keeps the best weights seen in this
+    process, so a search without refit needs no checkpoint files.
+    """
 
     def __init__(
         self,
@@ -186,128 +265,108 @@ class _Search:
         stage: Prepared,
         val: tuple[np.ndarray, np.ndarray],
         settings: Settings,
-        clock: _Clock,
+        clock: Clock,
         timings: dict[str, float],
         n_total: int,
     ) -> None:
         self.plan, self.stage, self.val = plan, stage, val
         self.settings, self.clock, self.timings = settings, clock, timings
         self.growth = n_total / max(1, len(stage.y))  # refit data / trial data
-        self.study = _optuna.create_study(
-            settings.seed, settings.pruner, settings.max_epochs
-        )
+        # Seconds the best trial so far took (any worker's); drivers keep it current.
+        self.best_seconds: float | None = None
+        self.on_epoch: Callable[[int, int], None] = lambda number, epoch: None
         self._best: tuple[float, dict[str, Any], list[np.ndarray]] | None = None
 
-    def run(self) -> None:
-        _optuna.enqueue_default(self.study, self.plan.space, self.plan.default_params)
-        self.study.optimize(
-            self._objective,
-            n_trials=self.settings.max_trials,
-            catch=(Exception,),
-            callbacks=[self._after_trial],
-        )
-        if not any(
-            t.state == optuna.trial.TrialState.COMPLETE for t in self.study.trials
-        ):
-            raise RuntimeError(
-                f"Every trial failed; the most common reason: "
-                f"{_optuna.most_common_failure(self.study)}."
-            )
-
-    def _reserve(self) -> float:
+    def reserve(self) -> float:
         """Seconds to keep for refitting the best configuration found so far."""
-        if self._best is None or not self.settings.refit:
+        if self.best_seconds is None or not self.settings.refit:
             return 0.0
-        return self.study.best_trial.user_attrs["seconds"] * self.growth
+        return self.best_seconds * self.growth
 
-    def _objective(self, trial: optuna.Trial) -> float:
-        started = time.monotonic()
-        try:
-            return self._run_trial(trial, started)
-        except optuna.TrialPruned:
-            raise
-        except Exception as error:
-            reason = _one_line(error)
-            trial.set_user_attr("reason", reason)
-            trial.set_user_attr("seconds", time.monotonic() - started)
-            logger.warning("trial %d failed: %s", trial.number, reason)
-            raise
+    def out_of_time(self, typical: float) -> bool:
+        """Whether a trial of ``typical`` seconds can no longer start."""
+        return self.clock.remaining() < self.reserve() + 0.5 * typical
 
-    def _run_trial(self, trial: optuna.Trial, started: float) -> float:
-        params = _optuna.sample_params(self.plan.space, trial)
-        seed = (self.settings.seed + trial.number + 1) % SEED_MAX
+    def seed(self, number: int) -> int:
+        return (self.settings.seed + number + 1) % SEED_MAX
+
+    def run(
+        self,
+        params: dict[str, Any],
+        number: int,
+        report: Callable[[float, int], bool] | None = None,
+        epochs: int | None = None,
+    ) -> TrialResult:
+        """Build and train ``params``; ``report(value, epoch)`` returns True to prune."""
+        started = time.time()
         model = _new_model(
-            self.plan, params, self.stage, seed, self.settings, self.timings
+            self.plan,
+            params,
+            self.stage,
+            self.seed(number),
+            self.settings,
+            self.timings,
         )
         # A trial that becomes the best must leave time for its own refit.
         own_limit = (self.clock.end + self.growth * started) / (1 + self.growth)
-        deadline = min(self.clock.end - self._reserve(), own_limit)
+        deadline = min(self.clock.end - self.reserve(), own_limit)
 
-        def report(value: float, epoch: int) -> bool:
-            trial.report(value, epoch)
-            return trial.should_prune()
+        def on_epoch(value: float, epoch: int) -> bool:
+            self.on_epoch(number, epoch + 1)
+            return report is not None and report(value, epoch)
 
         outcome = train(
             model,
             (self.stage.X, self.stage.y),
-            epochs=self.settings.max_epochs,
+            epochs=epochs or self.settings.max_epochs,
             batch_size=int(params["batch_size"]),
-            deadline=deadline,
+            deadline=time.monotonic() + (deadline - time.time()),
             validation=self.val,
             objective=self.plan.task.objective,
             patience=self.settings.n_iter_no_change,
             class_weight=self.stage.class_weight,
-            report=report,
+            report=on_epoch,
             verbose=2 if self.settings.verbose >= 2 else 0,
         )
         predict_start = time.monotonic()
         score = self.plan.task.score(self.val[1], predict_array(model, self.val[0]))
         self.timings["keras_predict"] += time.monotonic() - predict_start
         self.timings["keras_train"] += outcome.seconds
-        for key, value in {
+        attrs: dict[str, Any] = {
             "score": score,
             "best_value": outcome.best_value,
             "best_epoch": outcome.best_epoch,
             "epochs": outcome.epochs_run,
-            "seconds": time.monotonic() - started,
+            "seconds": time.time() - started,
             "history": outcome.history,
-        }.items():
-            trial.set_user_attr(key, value)
+        }
         if outcome.pruned:
-            trial.set_user_attr("reason", f"pruned after epoch {outcome.epochs_run}")
-            raise optuna.TrialPruned()
-        if outcome.timed_out:
-            trial.set_user_attr("reason", "stopped early by time_budget")
-        if self._best is None or outcome.best_value < self._best[0]:
+            attrs["reason"] = f"pruned after epoch {outcome.epochs_run}"
+        elif outcome.timed_out:
+            attrs["reason"] = "stopped early by time_budget"
+        if not outcome.pruned and (
+            self._best is None or outcome.best_value < self._best[0]
+        ):
             self._best = (outcome.best_value, params, model.get_weights())
-        return outcome.best_value
+        return TrialResult(outcome.best_value, attrs, outcome.pruned)
 
-    def _after_trial(
-        self, study: optuna.Study, trial: optuna.trial.FrozenTrial
-    ) -> None:
-        attrs = trial.user_attrs
-        logger.info(
-            "trial %d %s: val %s %.4f, val loss %.4f, %d epochs, %.1f s",
-            trial.number,
-            _optuna.STATES.get(trial.state, "?"),
-            self.plan.task.score_name,
-            attrs.get("score", math.nan),
-            attrs.get("best_value", math.nan),
-            attrs.get("epochs", 0),
-            attrs.get("seconds", math.nan),
-        )
-        # Stop when the next trial could not finish before the refit reserve.
-        typical = float(
-            np.median([t.user_attrs.get("seconds", 0.0) for t in study.trials])
-        )
-        if self.clock.remaining() < self._reserve() + 0.5 * typical:
-            study.stop()
+    def best_model(self, params: Mapping[str, Any], epochs: int) -> Any:
+        """The best configuration trained on the training part (no refit).
 
-    def best_model(self) -> Any:
-        """The best trial's model (trained on the training part), rebuilt from weights."""
-        if self._best is None:
-            raise RuntimeError("No trial completed.")
-        _, params, weights = self._best
+        Uses the weights kept in memory when this process ran that trial; otherwise
+        (another worker or an earlier process ran it) trains it again for ``epochs``.
+        """
+        if self._best is not None and self._best[1] == dict(params):
+            model = _new_model(
+                self.plan,
+                params,
+                self.stage,
+                self.settings.seed,
+                self.settings,
+                self.timings,
+            )
+            model.set_weights(self._best[2])
+            return model
         model = _new_model(
             self.plan,
             params,
@@ -316,8 +375,22 @@ class _Search:
             self.settings,
             self.timings,
         )
-        model.set_weights(weights)
+        outcome = train(
+            model,
+            (self.stage.X, self.stage.y),
+            epochs=max(1, epochs),
+            batch_size=int(params["batch_size"]),
+            deadline=math.inf,
+            class_weight=self.stage.class_weight,
+        )
+        self.timings["keras_train"] += outcome.seconds
         return model
+
+
+def failure_reason(error: BaseException) -> str:
+    """A failed trial's one-line reason, for the leaderboard and the log."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
 
 
 def _refit(
@@ -327,7 +400,7 @@ def _refit(
     params: Mapping[str, Any],
     epochs: int,
     settings: Settings,
-    clock: _Clock,
+    clock: Clock,
     timings: dict[str, float],
 ) -> tuple[Any, Prepared] | None:
     """Train the best configuration on all rows; None when there is no time to do so."""
@@ -341,7 +414,7 @@ def _refit(
             (prepared.X, prepared.y),
             epochs=epochs,
             batch_size=int(params["batch_size"]),
-            deadline=clock.end,
+            deadline=time.monotonic() + clock.remaining(),
             class_weight=prepared.class_weight,
             verbose=2 if settings.verbose >= 2 else 0,
         )
@@ -355,8 +428,3 @@ def _refit(
         )
         return None
     return model, prepared
-
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]

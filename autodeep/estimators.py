@@ -132,10 +132,28 @@ _COMMON_DOC = """
         Early-stopping patience, in epochs without validation improvement.
     refit : bool, default=True
         Retrain the best configuration on all data; False keeps the best trial's model.
+    tuner : {"optuna", "hyperband", "bayesian", "random"}, default="optuna"
+        Search engine: Optuna (TPE with pruning), or one of KerasTuner's tuners. The
+        same search space (and ``search_space`` overrides) drives each.
+    storage : str, path or None, default=None
+        Where the Optuna study lives. None: in memory. A file path: an Optuna journal
+        file (or SQLite, for names ending in .db). A database URL
+        (``postgresql://user@host/db``): a study that workers on other machines can
+        join with ``autodeep worker``. A kept study resumes when ``fit`` runs again.
+    study_name : str or None, default=None
+        Name of the study in ``storage`` (default "autodeep").
+    n_jobs : int or None, default=1
+        Worker processes sharing the study (-1: one per CPU core); ``max_trials``
+        counts trials over all of them. Needs ``tuner="optuna"``.
+    directory : str or None, default=None
+        Folder for KerasTuner's project files; None uses a temporary folder removed
+        after ``fit``.
     random_state : int, RandomState or None, default=None
-        Seeds the split, the sampler and the networks; an int makes ``fit`` repeatable.
+        Seeds the split, the sampler and the networks; an int makes ``fit`` repeatable
+        (with ``n_jobs=1``).
     verbose : {0, 1, 2}, default=1
-        0 silent, 1 one line per trial, 2 also per-epoch Keras logs."""
+        0 silent; 1 a progress bar for the search and one log line per trial; 2 also
+        per-epoch Keras logs."""
 
 _FITTED_DOC = """
     model_ : keras.Model
@@ -205,6 +223,11 @@ class TabularClassifier(
         validation_fraction: float = 0.2,
         n_iter_no_change: int = 10,
         refit: bool = True,
+        tuner: str = "optuna",
+        storage: Any = None,
+        study_name: str | None = None,
+        n_jobs: int | None = 1,
+        directory: str | None = None,
         random_state: Any = None,
         verbose: int = 1,
     ) -> None:
@@ -220,6 +243,11 @@ class TabularClassifier(
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
+        self.tuner = tuner
+        self.storage = storage
+        self.study_name = study_name
+        self.n_jobs = n_jobs
+        self.directory = directory
         self.random_state = random_state
         self.verbose = verbose
 
@@ -266,6 +294,11 @@ class TabularRegressor(
         validation_fraction: float = 0.2,
         n_iter_no_change: int = 10,
         refit: bool = True,
+        tuner: str = "optuna",
+        storage: Any = None,
+        study_name: str | None = None,
+        n_jobs: int | None = 1,
+        directory: str | None = None,
         random_state: Any = None,
         verbose: int = 1,
     ) -> None:
@@ -279,5 +312,10 @@ class TabularRegressor(
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
+        self.tuner = tuner
+        self.storage = storage
+        self.study_name = study_name
+        self.n_jobs = n_jobs
+        self.directory = directory
         self.random_state = random_state
         self.verbose = verbose

@@ -47,3 +47,11 @@ def release_memory() -> None:
     import keras
 
     keras.backend.clear_session(free_memory=False)
+
+
+def limit_threads(threads: int) -> None:
+    """Use at most ``threads`` CPU threads for kernels (one of several worker processes).
+
+    Call before the first operation runs: frameworks fix their thread pools then.
+    """
+    framework().limit_threads(threads)

@@ -11,3 +11,7 @@ def enable_determinism() -> None:
 
 def has_gpu() -> bool:
     return any(device.platform == "gpu" for device in jax.devices())
+
+
+def limit_threads(threads: int) -> None:
+    """JAX sizes its CPU thread pool from XLA_FLAGS when it starts; too late here."""

@@ -12,3 +12,8 @@ def enable_determinism() -> None:
 
 def has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
+
+
+def limit_threads(threads: int) -> None:
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)

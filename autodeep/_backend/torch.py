@@ -12,3 +12,7 @@ def enable_determinism() -> None:
 
 def has_gpu() -> bool:
     return bool(torch.cuda.is_available())
+
+
+def limit_threads(threads: int) -> None:
+    torch.set_num_threads(threads)

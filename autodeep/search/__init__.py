@@ -1,5 +1,7 @@
-"""Search engines behind one interface (Optuna today)."""
+"""Search engines behind one interface: Optuna (default) and KerasTuner."""
 
 PRUNERS = ("hyperband", "median", None)
+# "optuna", or one of KerasTuner's tuners.
+TUNERS = ("optuna", "hyperband", "bayesian", "random")
 
-__all__ = ["PRUNERS"]
+__all__ = ["PRUNERS", "TUNERS"]

@@ -1,11 +1,25 @@
-"""Optuna behind autodeep's search interface: samplers, pruners, leaderboard."""
+"""Optuna behind autodeep's search interface: storages, samplers, pruners, workers.
+
+One search is one Optuna study. In memory by default; with ``storage=`` it lives in a
+journal file, SQLite or a database, so that a killed ``fit`` resumes and several
+processes or machines share it. Each worker runs trials one at a time until the
+study's trial budget (counted over all workers) or the time budget is used. A trial
+whose worker died is failed and re-queued: by Optuna's heartbeat on database storages,
+and by a process check for workers on this machine (any storage).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import statistics
+import tempfile
+import time
 import warnings
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import optuna
@@ -22,6 +36,20 @@ from autodeep.search_spaces._space import (
     sample,
 )
 
+if TYPE_CHECKING:
+    from autodeep._engine import Best, Settings, Trials
+
+logger = logging.getLogger("autodeep")
+TrialState = optuna.trial.TrialState
+SEED_MAX = 2**31 - 1
+# Database storages: a running trial beats every HEARTBEAT seconds; one silent for
+# GRACE seconds is failed (and re-queued) by the next worker that starts a trial.
+HEARTBEAT = 5
+GRACE = 20
+MAX_RETRY = 2
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+LOST = "its worker stopped mid-trial; re-queued"
+
 STATES = {
     optuna.trial.TrialState.COMPLETE: "complete",
     optuna.trial.TrialState.PRUNED: "pruned",
@@ -29,21 +57,6 @@ STATES = {
     optuna.trial.TrialState.RUNNING: "running",
     optuna.trial.TrialState.WAITING: "waiting",
 }
-
-
-def create_study(seed: int, pruner: str | None, max_epochs: int) -> optuna.Study:
-    """An in-memory study minimizing the validation objective, seeded for repeatability."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
-    # Hyperband assigns trials to brackets by hashing the study name: an unnamed study
-    # gets a random one, which would make pruning (and so results) vary between runs.
-    return optuna.create_study(
-        study_name=f"autodeep-{seed}",
-        direction="minimize",
-        sampler=sampler,
-        pruner=make_pruner(pruner, max_epochs),
-    )
 
 
 def make_pruner(pruner: str | None, max_epochs: int) -> optuna.pruners.BasePruner:
@@ -107,33 +120,383 @@ def trial_params(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     return {**trial.params, **trial.user_attrs.get("fixed_params", {})}
 
 
-def leaderboard(study: optuna.Study, score_name: str) -> pd.DataFrame:
-    """One row per trial, best first: state, score, objective, epochs, seconds, params."""
-    rows = []
-    for trial in study.trials:
+def rows(study: optuna.Study) -> list[dict[str, Any]]:
+    """One dict per trial: state, score, objective, epochs, seconds, reason, params."""
+    result = []
+    for trial in study.get_trials(deepcopy=False):
         attrs = trial.user_attrs
-        rows.append(
+        state = STATES.get(trial.state, trial.state.name.lower())
+        reason = attrs.get("reason", LOST if state == "failed" else "")
+        result.append(
             {
                 "trial": trial.number,
-                "state": STATES.get(trial.state, trial.state.name.lower()),
+                "state": state,
                 "score": attrs.get("score", np.nan),
                 "val_loss": attrs.get("best_value", np.nan),
                 "epochs": attrs.get("epochs", 0),
                 "seconds": attrs.get("seconds", np.nan),
-                "reason": attrs.get("reason", ""),
+                "reason": reason,
                 **trial_params(trial),
             }
         )
-    board = pd.DataFrame(rows)
-    if board.empty:
-        return board
-    board = board.rename(columns={"score": f"val_{score_name}"})
-    order = board["state"].map({"complete": 0, "pruned": 1}).fillna(2)
-    board = board.assign(_order=order).sort_values(["_order", "val_loss", "trial"])
-    return board.drop(columns="_order").reset_index(drop=True)
+    return result
 
 
-def most_common_failure(study: optuna.Study) -> str:
-    reasons = [t.user_attrs.get("reason", "unknown error") for t in study.trials]
+def leaderboard(study: optuna.Study, score_name: str) -> pd.DataFrame:
+    """One row per trial, best first (see :func:`board`)."""
+    return board(rows(study), score_name)
+
+
+def board(trial_rows: list[dict[str, Any]], score_name: str) -> pd.DataFrame:
+    """``leaderboard_`` from trial rows: complete trials by loss, then pruned, failed."""
+    table = pd.DataFrame(trial_rows)
+    if table.empty:
+        return table
+    table = table.rename(columns={"score": f"val_{score_name}"})
+    order = table["state"].map({"complete": 0, "pruned": 1}).fillna(2)
+    table = table.assign(_order=order).sort_values(["_order", "val_loss", "trial"])
+    return table.drop(columns="_order").reset_index(drop=True)
+
+
+def most_common_failure(trial_rows: list[dict[str, Any]]) -> str:
+    reasons = [r["reason"] or "unknown error" for r in trial_rows]
     reason, count = Counter(reasons).most_common(1)[0]
     return f"{reason} ({count} of {len(reasons)} trials)"
+
+
+# -- storages and studies --------------------------------------------------------------
+
+
+def make_storage(storage: Any, n_jobs: int = 1) -> optuna.storages.BaseStorage | None:
+    """The Optuna storage for ``storage=``: None (memory), a file path or a URL.
+
+    A path ending in .db, .sqlite or .sqlite3 is a SQLite database, any other path an
+    Optuna journal file; a URL (``postgresql://...``) is a database. SQLite does not
+    support several writers, so it is refused with ``n_jobs > 1``.
+    """
+    if storage is None or isinstance(storage, optuna.storages.BaseStorage):
+        return storage
+    if not isinstance(storage, (str, os.PathLike)):
+        raise TypeError(
+            "storage must be None, a file path (journal, or SQLite ending in .db) or a "
+            f"database URL such as 'postgresql://user@host/db'; got {type(storage).__name__}."
+        )
+    text = os.fspath(storage)
+    url = text if "://" in text else None
+    if url is None and text.lower().endswith(SQLITE_SUFFIXES):
+        url = "sqlite:///" + os.path.abspath(text)
+    if url is None:
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        return JournalStorage(JournalFileBackend(os.path.abspath(text)))
+    if url.startswith("sqlite") and n_jobs > 1:
+        raise ValueError(
+            f"storage={text!r} is SQLite, which several processes cannot write at once; "
+            "with n_jobs > 1 use a journal file (any other file name) or a database URL."
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url,
+            heartbeat_interval=HEARTBEAT,
+            grace_period=GRACE,
+            failed_trial_callback=_retry_callback(),
+        )
+
+
+def _retry_callback() -> Any:
+    """Re-queues a lost trial with the same parameters (at most MAX_RETRY times)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+
+
+def study_name(settings: Settings) -> str:
+    """The user's name; otherwise one per seed in memory and "autodeep" in a storage.
+
+    Hyperband assigns trials to brackets by hashing the study name, so an in-memory
+    study must not get a random one: results would vary between runs.
+    """
+    if settings.study_name is not None:
+        return settings.study_name
+    return f"autodeep-{settings.seed}" if settings.storage is None else "autodeep"
+
+
+def open_study(settings: Settings, create: bool) -> optuna.Study:
+    """Create or load the study; its sampler is seeded per worker.
+
+    ``create``: this process starts the search, so it records what the search is
+    (``settings.study_attrs``) and queues the default configuration when the study is
+    new. Otherwise the study must exist, and must be a search on the same data.
+    """
+    storage = make_storage(settings.storage, settings.n_jobs)
+    name = study_name(settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(
+            seed=(settings.seed + 7919 * settings.worker) % SEED_MAX,
+            multivariate=True,
+            group=True,
+        )
+    pruner = make_pruner(settings.pruner, settings.max_epochs)
+    if create:
+        study = optuna.create_study(
+            storage=storage,
+            study_name=name,
+            direction="minimize",
+            sampler=sampler,
+            pruner=pruner,
+            load_if_exists=True,
+        )
+    else:
+        try:
+            study = optuna.load_study(
+                study_name=name, storage=storage, sampler=sampler, pruner=pruner
+            )
+        except KeyError as error:
+            raise ValueError(
+                f"No study named {name!r} in storage {settings.storage!r}; start the "
+                "search first (fit, or `autodeep fit ... --storage`)."
+            ) from error
+    _check_same_search(study, settings, create)
+    return study
+
+
+def _check_same_search(study: optuna.Study, settings: Settings, create: bool) -> None:
+    recorded = study.user_attrs.get("autodeep")
+    if recorded is not None:
+        for key in ("estimator", "data"):
+            mine = settings.study_attrs.get(key)
+            if mine is not None and recorded.get(key) != mine:
+                raise ValueError(
+                    f"Study {study.study_name!r} holds a search with a different {key} "
+                    f"({recorded.get(key)!r}, this fit: {mine!r}). Use another "
+                    "study_name, or the same estimator and training data to resume it."
+                )
+    if create and settings.study_attrs:
+        # A resumed fit may change the budget: workers that join follow the new one.
+        study.set_user_attr("autodeep", {**(recorded or {}), **settings.study_attrs})
+
+
+def recorded_seed(settings: Settings) -> int | None:
+    """The seed a persistent study was started with (so its split is reused), if any."""
+    if settings.storage is None:
+        return None
+    try:
+        study = optuna.load_study(
+            study_name=study_name(settings),
+            storage=make_storage(settings.storage, settings.n_jobs),
+        )
+    except KeyError:
+        return None
+    seed = study.user_attrs.get("autodeep", {}).get("seed")
+    return None if seed is None else int(seed)
+
+
+def temporary_journal() -> tuple[str, tempfile.TemporaryDirectory[str]]:
+    """A journal file in a temporary folder, for ``n_jobs > 1`` without ``storage``."""
+    folder = tempfile.TemporaryDirectory(prefix="autodeep-study-")
+    return os.path.join(folder.name, "study.journal"), folder
+
+
+# -- the search ------------------------------------------------------------------------
+
+
+def search(trials: Trials, settings: Settings) -> Best:
+    """Run the whole search (in this process, or in ``n_jobs`` worker processes)."""
+    from autodeep._engine import Best
+    from autodeep._progress import Progress
+
+    folder = None
+    if settings.n_jobs > 1 and settings.storage is None:
+        settings.storage, folder = temporary_journal()
+    try:
+        study = open_study(settings, create=True)
+        if not study.get_trials(deepcopy=False):
+            enqueue_default(study, trials.plan.space, trials.plan.default_params)
+        progress = Progress(
+            settings.verbose,
+            settings.max_trials,
+            settings.time_budget,
+            trials.plan.task.score_name,
+        )
+        trials.on_epoch = progress.epoch
+        try:
+            if settings.n_jobs > 1:
+                _run_processes(study, settings, progress)
+            else:
+                _work(study, trials, settings, progress)
+            trial_rows = rows(study)
+            progress.update(trial_rows, _used(study))
+        finally:
+            progress.close()
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if not complete:
+            raise RuntimeError(
+                "Every trial failed; the most common reason: "
+                f"{most_common_failure(trial_rows)}."
+            )
+        best = study.best_trial
+        return Best(
+            params=trial_params(best),
+            epochs=int(best.user_attrs["best_epoch"]),
+            score=float(best.user_attrs["score"]),
+            history=best.user_attrs["history"],
+            leaderboard=board(trial_rows, trials.plan.task.score_name),
+        )
+    finally:
+        if folder is not None:
+            folder.cleanup()
+
+
+def work(trials: Trials, settings: Settings) -> None:
+    """Join an existing study as one more worker and run trials until it is done."""
+    from autodeep._progress import Progress
+
+    study = open_study(settings, create=False)
+    progress = Progress(0, None, None, trials.plan.task.score_name)
+    _work(study, trials, settings, progress)
+
+
+def _work(
+    study: optuna.Study, trials: Trials, settings: Settings, progress: Any
+) -> None:
+    objective = _Objective(trials)
+    while True:
+        fail_lost_trials(study)
+        finished = study.get_trials(
+            deepcopy=False,
+            states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL),
+        )
+        progress.update(rows(study), _used(study))
+        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+        if (
+            settings.max_trials is not None
+            and _used(study) + running >= settings.max_trials
+        ):
+            return
+        if any(t.state == TrialState.COMPLETE for t in finished):
+            trials.best_seconds = float(study.best_trial.user_attrs.get("seconds", 0.0))
+        seconds = [
+            t.user_attrs["seconds"] for t in finished if "seconds" in t.user_attrs
+        ]
+        if trials.out_of_time(statistics.median(seconds) if seconds else 0.0):
+            return
+        study.optimize(objective, n_trials=1, catch=(Exception,))
+
+
+def _used(study: optuna.Study) -> int:
+    """Trials that count against ``max_trials``: all ended ones except lost ones."""
+    return sum(
+        1
+        for t in study.get_trials(deepcopy=False)
+        if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+        or (t.state == TrialState.FAIL and "reason" in t.user_attrs)
+    )
+
+
+class _Objective:
+    """The Optuna objective: sample, train through ``Trials``, record attributes."""
+
+    def __init__(self, trials: Trials) -> None:
+        self.trials = trials
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        from autodeep._engine import failure_reason
+
+        trial.set_user_attr("worker", worker_id())
+        started = time.time()
+
+        def report(value: float, epoch: int) -> bool:
+            trial.report(value, epoch)
+            return trial.should_prune()
+
+        try:
+            params = sample_params(self.trials.plan.space, trial)
+            result = self.trials.run(params, trial.number, report)
+        except Exception as error:
+            reason = failure_reason(error)
+            trial.set_user_attr("reason", reason)
+            trial.set_user_attr("seconds", time.time() - started)
+            logger.warning("trial %d failed: %s", trial.number, reason)
+            raise
+        for key, value in result.attrs.items():
+            trial.set_user_attr(key, value)
+        if result.pruned:
+            raise optuna.TrialPruned()
+        return result.value
+
+
+def _run_processes(study: optuna.Study, settings: Settings, progress: Any) -> None:
+    """Start ``n_jobs`` worker processes on the study and follow them until they end."""
+    assert settings.launch is not None
+    processes = [settings.launch(i + 1, settings) for i in range(settings.n_jobs)]
+    try:
+        while any(p.poll() is None for p in processes):
+            fail_lost_trials(study)
+            progress.update(rows(study), _used(study))
+            running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            progress.running = ", ".join(
+                f"trial {t.number} epoch {len(t.intermediate_values)}" for t in running
+            )
+            time.sleep(0.5)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+            process.wait()
+    fail_lost_trials(study)
+    crashed = [p.returncode for p in processes if p.returncode != 0]
+    if crashed:
+        logger.warning(
+            "%d of %d worker processes ended with an error (exit codes %s)",
+            len(crashed),
+            len(processes),
+            crashed,
+        )
+
+
+# -- lost trials -----------------------------------------------------------------------
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def fail_lost_trials(study: optuna.Study) -> list[int]:
+    """Fail and re-queue running trials whose worker process on this machine is gone.
+
+    Database storages also do this through Optuna's heartbeat, for any machine; this
+    check covers journal files and makes a restarted ``fit`` retry at once.
+    """
+    host = socket.gethostname()
+    lost = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker_host, _, pid = trial.user_attrs.get("worker", "").rpartition(":")
+        if worker_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            study.tell(trial.number, state=TrialState.FAIL)
+        except (ValueError, RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
+            continue  # another worker got there first
+        failed = next(t for t in study.get_trials() if t.number == trial.number)
+        _retry_callback()(study, failed)
+        lost.append(trial.number)
+        logger.warning("trial %d lost its worker; re-queued", trial.number)
+    return lost
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(") ", 1)[-1][:1] != "Z"  # a zombie is dead
+    except OSError:
+        return True

@@ -1,0 +1,113 @@
+"""The search's progress display and its log lines.
+
+``verbose=1`` shows one tqdm bar for the whole search (trials done against the budget,
+elapsed time against ``time_budget``, best score so far, the running trial's epoch) and
+logs one line per finished trial through the ``autodeep`` logger; ``verbose=0`` shows
+nothing. Engines feed it the same trial rows they put in ``leaderboard_``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+logger = logging.getLogger("autodeep")
+REFRESH_SECONDS = 0.5  # most often the bar is redrawn for epoch news
+
+
+class TqdmHandler(logging.Handler):
+    """Writes log records above an active progress bar instead of through it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm
+
+        try:
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:  # pragma: no cover - logging must never raise
+            self.handleError(record)
+
+
+class Progress:
+    """One progress bar for a search, fed finished-trial rows and running epochs."""
+
+    def __init__(
+        self,
+        verbose: int,
+        max_trials: int | None,
+        time_budget: float | None,
+        score_name: str,
+    ) -> None:
+        from tqdm.auto import tqdm
+
+        self.start = time.time()
+        self.time_budget = time_budget
+        self.score_name = score_name
+        self.best: float | None = None  # score of the trial with the lowest loss
+        self._best_loss = math.inf
+        self.running = ""
+        self._logged: set[int] = set()
+        self._shown, self._refreshed = 0, 0.0
+        self.bar = tqdm(
+            total=max_trials,
+            desc="search",
+            unit="trial",
+            file=sys.stderr,
+            disable=verbose < 1,
+            dynamic_ncols=True,
+            leave=True,
+        )
+
+    def epoch(self, number: int, epoch: int) -> None:
+        """Trial ``number`` (in this process) finished ``epoch`` epochs."""
+        self.running = f"trial {number} epoch {epoch}"
+        self._refresh()
+
+    def update(self, rows: Iterable[Mapping[str, Any]], done: int) -> None:
+        """Log trials not logged yet; ``done`` trials count against ``max_trials``."""
+        for row in sorted(rows, key=lambda r: r["trial"]):
+            if row["state"] in ("running", "waiting") or row["trial"] in self._logged:
+                continue
+            self._logged.add(row["trial"])
+            self._log(row)
+            loss = row.get("val_loss", math.nan)
+            if row["state"] == "complete" and loss < self._best_loss:
+                self._best_loss, self.best = loss, row.get("score", math.nan)
+        self.bar.n = done
+        self.running = ""
+        self._refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def _log(self, row: Mapping[str, Any]) -> None:
+        reason = f" ({row['reason']})" if row.get("reason") else ""
+        logger.info(
+            "trial %d %s: val %s %.4f, val loss %.4f, %d epochs, %.1f s%s",
+            row["trial"],
+            row["state"],
+            self.score_name,
+            row.get("score", math.nan),
+            row.get("val_loss", math.nan),
+            row.get("epochs", 0),
+            row.get("seconds", math.nan),
+            reason,
+        )
+
+    def _refresh(self) -> None:
+        parts = []
+        if self.best is not None:
+            parts.append(f"best {self.score_name} {self.best:.4f}")
+        elapsed = time.time() - self.start
+        if self.time_budget is not None:
+            parts.append(f"{elapsed:.0f}/{self.time_budget:.0f} s")
+        if self.running:
+            parts.append(self.running)
+        now = time.time()
+        force = self.bar.n != self._shown
+        if force or now - self._refreshed >= REFRESH_SECONDS:
+            self._shown, self._refreshed = self.bar.n, now
+            self.bar.set_postfix_str(", ".join(parts), refresh=True)

@@ -1,0 +1,175 @@
+"""Worker processes that share one Optuna study.
+
+Two ways in, one loop (:func:`autodeep._engine.run_worker`):
+
+* ``n_jobs=k`` in ``fit``: :class:`Launcher` starts k processes of
+  ``python -m autodeep._worker PAYLOAD INDEX``; the payload is the unfitted estimator,
+  the training data and the parent's seed, storage and deadline.
+* ``autodeep worker --storage URL --study NAME`` on any machine: :func:`join` reads the
+  estimator, its parameters and the data's location from the study.
+
+Every worker derives the same train/validation split from the study's seed, and checks
+the data's fingerprint against the one the study recorded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+logger = logging.getLogger("autodeep")
+
+
+class Launcher:
+    """Starts the worker processes of one ``fit`` with ``n_jobs > 1``."""
+
+    def __init__(self, estimator: Any, X: Any, y: Any) -> None:
+        self.estimator, self.X, self.y = estimator, X, y
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._payload = ""
+
+    def __enter__(self) -> Launcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+
+    def __call__(self, index: int, settings: Any) -> subprocess.Popen[bytes]:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="autodeep-workers-")
+            self._payload = os.path.join(self._folder.name, "payload.pkl")
+            shared = {
+                "storage": settings.storage,
+                "study_name": settings.study_name,
+                "seed": settings.seed,
+                "end_time": settings.end_time,
+                "threads": max(1, (os.cpu_count() or 1) // settings.n_jobs),
+            }
+            from sklearn.base import clone
+
+            with open(self._payload, "wb") as file:
+                pickle.dump((clone(self.estimator), self.X, self.y, shared), file)
+        return subprocess.Popen(
+            [sys.executable, "-m", "autodeep._worker", self._payload, str(index)]
+        )
+
+
+def _run_payload(path: str, index: int) -> None:
+    with open(path, "rb") as file:
+        estimator, X, y, shared = pickle.load(file)
+    _limit_threads(shared["threads"])
+    _run(estimator, X, y, index, shared)
+
+
+def join(
+    storage: str,
+    study_name: str,
+    data: str | None = None,
+    target: str | None = None,
+    index: int | None = None,
+) -> None:
+    """Run trials of an existing study (``autodeep worker``) until its budget is used.
+
+    Parameters
+    ----------
+    storage : str
+        The study's storage: a database URL or a journal file path.
+    study_name : str
+        The study to join.
+    data, target : str or None
+        CSV or Parquet file with the training data and its target column; by default
+        the ones the study recorded (``autodeep fit --storage`` records them).
+    index : int or None
+        Worker number, which seeds this worker's sampler; default from the process id.
+    """
+    import optuna
+
+    from autodeep.search._optuna import make_storage
+
+    try:
+        study = optuna.load_study(study_name=study_name, storage=make_storage(storage))
+    except KeyError as error:
+        raise ValueError(
+            f"No study named {study_name!r} in {storage!r}; start it with "
+            "`autodeep fit ... --storage URL --study NAME` or fit(storage=...)."
+        ) from error
+    info = study.user_attrs.get("autodeep")
+    if not info:
+        raise ValueError(f"Study {study_name!r} was not created by autodeep.")
+    source = info.get("source") or {}
+    data = data or source.get("path")
+    target = target or source.get("target")
+    if not data or not target:
+        raise ValueError(
+            f"Study {study_name!r} does not record its training data; pass --data FILE "
+            "and --target COLUMN (the same data the search was started with)."
+        )
+    X, y = read_table(data, target)
+    module, _, name = info["estimator"].rpartition(".")
+    estimator = getattr(importlib.import_module(module), name)(**info["params"])
+    estimator.set_params(storage=storage, study_name=study_name, n_jobs=1)
+    shared = {
+        "storage": storage,
+        "study_name": study_name,
+        "seed": info["seed"],
+        "end_time": info.get("end_time"),
+    }
+    _run(
+        estimator, X, y, index if index is not None else 1 + os.getpid() % 9973, shared
+    )
+
+
+def read_table(path: str, target: str) -> tuple[Any, Any]:
+    """Features and target from a CSV or Parquet file."""
+    import pandas as pd
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"Training data {path!r} does not exist on this machine."
+        )
+    reader = pd.read_parquet if path.endswith((".parquet", ".pq")) else pd.read_csv
+    frame = reader(path)
+    if target not in frame.columns:
+        raise ValueError(
+            f"Target column {target!r} is not in {path}; columns are {list(frame.columns)}."
+        )
+    return frame.drop(columns=target), frame[target]
+
+
+def _run(estimator: Any, X: Any, y: Any, index: int, shared: dict[str, Any]) -> None:
+    from autodeep import _engine
+
+    plan, X, y_fit, settings = estimator._fit_inputs(X, y)
+    settings.seed = shared["seed"]
+    settings.storage = shared["storage"]
+    settings.study_name = shared["study_name"]
+    settings.end_time = shared["end_time"]
+    settings.worker = index
+    settings.verbose = 0
+    if settings.study_attrs:
+        settings.study_attrs["seed"] = settings.seed
+    _engine.run_worker(plan, X, y_fit, settings)
+
+
+def _limit_threads(threads: int) -> None:
+    from autodeep import _backend
+
+    _backend.limit_threads(threads)
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="[autodeep worker] %(message)s")
+    path, index = argv
+    _run_payload(path, int(index))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
