@@ -327,7 +327,9 @@ def _verbosity(verbose: int) -> Iterator[None]:
     old_level, old_optuna = logger.level, optuna.logging.get_verbosity()
     handler = None
     if verbose >= 1 and not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
+        from autodeep._progress import TqdmHandler
+
+        handler = TqdmHandler()
         handler.setFormatter(logging.Formatter("[autodeep] %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose >= 1 else logging.ERROR)

@@ -40,6 +40,7 @@ class Progress:
         max_trials: int | None,
         time_budget: float | None,
         score_name: str,
+        bar: bool = True,
     ) -> None:
         from tqdm.auto import tqdm
 
@@ -56,7 +57,7 @@ class Progress:
             desc="search",
             unit="trial",
             file=sys.stderr,
-            disable=verbose < 1,
+            disable=verbose < 1 or not bar,
             dynamic_ncols=True,
             leave=True,
         )

@@ -1,4 +1,4 @@
-"""The ``autodeep`` command: ``demo``, ``fit`` and ``predict``."""
+"""The ``autodeep`` command: ``demo``, ``fit``, ``predict`` and ``worker``."""
 
 from __future__ import annotations
 
@@ -47,7 +47,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit.add_argument("--max-trials", type=int, default=10)
     fit.add_argument("--time-budget", type=float, default=None)
     fit.add_argument("--random-state", type=int, default=0)
+    fit.add_argument(
+        "--tuner",
+        choices=["optuna", "hyperband", "bayesian", "random"],
+        default="optuna",
+    )
+    fit.add_argument("--n-jobs", type=int, default=1, help="worker processes here")
+    fit.add_argument(
+        "--storage",
+        default=None,
+        help="keep the Optuna study here: a journal file, SQLite .db file or database "
+        "URL; other machines join it with `autodeep worker`",
+    )
+    fit.add_argument("--study", default=None, help="study name in --storage")
     fit.set_defaults(run=_fit)
+
+    worker = commands.add_parser(
+        "worker", help="run trials of a study kept in a database, until it is done"
+    )
+    worker.add_argument("--storage", required=True, help="database URL or journal file")
+    worker.add_argument("--study", required=True, help="study name")
+    worker.add_argument(
+        "--data",
+        default=None,
+        help="training data (default: the path the study records)",
+    )
+    worker.add_argument(
+        "--target", default=None, help="target column (default: recorded)"
+    )
+    worker.set_defaults(run=_worker)
 
     predict = commands.add_parser(
         "predict", help="predict a CSV file with a saved model"
@@ -117,9 +145,31 @@ def _fit(args: argparse.Namespace) -> int:
         max_trials=args.max_trials,
         time_budget=args.time_budget,
         random_state=args.random_state,
-    ).fit(X, y)
+        tuner=args.tuner,
+        n_jobs=args.n_jobs,
+        storage=args.storage,
+        study_name=args.study,
+    )
+    if args.storage is not None:
+        # Recorded in the study, so that `autodeep worker` finds the same data.
+        estimator._data_source = {
+            "path": os.path.abspath(args.data),
+            "target": args.target,
+        }
+    estimator.fit(X, y)
     estimator.save(args.output)
     print(f"validation score {estimator.best_score_:.4f}; model saved to {args.output}")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from autodeep._worker import join
+
+    logging.basicConfig(level=logging.INFO, format="[autodeep worker] %(message)s")
+    join(args.storage, args.study, data=args.data, target=args.target)
+    print(f"study {args.study!r}: no trials left to run")
     return 0
 
 

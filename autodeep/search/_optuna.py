@@ -10,6 +10,7 @@ and by a process check for workers on this machine (any storage).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import socket
@@ -196,11 +197,18 @@ def make_storage(storage: Any, n_jobs: int = 1) -> optuna.storages.BaseStorage |
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        # Optuna 4.9 renamed failed_trial_callback; use whichever this version has.
+        takes = inspect.signature(optuna.storages.RDBStorage).parameters
+        callback = (
+            "heartbeat_stale_trial_callback"
+            if "heartbeat_stale_trial_callback" in takes
+            else "failed_trial_callback"
+        )
         return optuna.storages.RDBStorage(
             url,
             heartbeat_interval=HEARTBEAT,
             grace_period=GRACE,
-            failed_trial_callback=_retry_callback(),
+            **{callback: _retry_callback()},
         )
 
 
@@ -208,7 +216,13 @@ def _retry_callback() -> Any:
     """Re-queues a lost trial with the same parameters (at most MAX_RETRY times)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+        # Optuna 4.9 renamed RetryFailedTrialCallback; accept both.
+        callback = getattr(
+            optuna.storages,
+            "RetryHeartbeatStaleTrialCallback",
+            optuna.storages.RetryFailedTrialCallback,
+        )
+        return callback(max_retry=MAX_RETRY)
 
 
 def study_name(settings: Settings) -> str:
@@ -354,7 +368,8 @@ def work(trials: Trials, settings: Settings) -> None:
     from autodeep._progress import Progress
 
     study = open_study(settings, create=False)
-    progress = Progress(0, None, None, trials.plan.task.score_name)
+    # Log finished trials (seen if logging is configured), but draw no bar.
+    progress = Progress(1, None, None, trials.plan.task.score_name, bar=False)
     _work(study, trials, settings, progress)
 
 

@@ -1,0 +1,195 @@
+"""KerasTuner as the search engine: tuner="hyperband", "bayesian" or "random"."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autodeep import TabularClassifier, TabularRegressor
+from autodeep.search._kerastuner import choice_values, declare, suggest
+from autodeep.search_spaces._space import Choice, Float, Int, sample
+from autodeep.search_spaces.tabular import MLP_DEFAULTS
+from tests.conftest import FAST
+
+KT_TUNERS = ("hyperband", "bayesian", "random")
+# Two trials of ten epochs: enough for breast cancer, quick on two cores.
+SMALL = {**FAST, "max_trials": 2, "max_epochs": 10}
+NOT_PARAMS = {"trial", "state", "val_loss", "epochs", "seconds", "reason"}
+
+
+def active_keys(params):
+    """The parameters the MLP space samples for this configuration, and no others."""
+    keys = {"depth", "activation", "dropout", "batch_norm", "l2", "optimizer"}
+    keys |= {"learning_rate", "batch_size"}
+    keys |= {f"units_{layer}" for layer in range(int(params["depth"]))}
+    if params["optimizer"] in ("sgd", "rmsprop"):
+        keys.add("momentum")
+    if params["optimizer"] == "adamw":
+        keys.add("weight_decay")
+    return keys
+
+
+def row_params(row):
+    return {
+        k: v
+        for k, v in row.items()
+        if k not in NOT_PARAMS
+        and not k.startswith("val_")
+        and not (isinstance(v, float) and math.isnan(v))
+    }
+
+
+@pytest.fixture(scope="module")
+def optuna_columns(cancer):
+    X_train, _, y_train, _ = cancer
+    clf = TabularClassifier(**{**FAST, "max_epochs": 5}).fit(X_train, y_train)
+    return [c for c in clf.leaderboard_.columns if c in NOT_PARAMS or "val_" in c]
+
+
+# -- the space through KerasTuner's HyperParameters ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[False, True], [None, "batch", "layer"], ["None", None], [0.5, 1], [16, 32]],
+)
+def test_choices_come_back_as_the_options_themselves(options):
+    space = {"choice": Choice(options)}
+    hp = declare(space)
+    for option, value in zip(options, choice_values(options), strict=True):
+        hp.values["choice"] = value
+        drawn = sample(space, suggest(hp))["choice"]
+        assert drawn == option and type(drawn) is type(option)
+
+
+def test_plain_choices_stay_plain_for_kerastuner():
+    assert choice_values([16, 32]) == [16, 32]
+    assert choice_values(["adam", "sgd"]) == ["adam", "sgd"]
+    # KerasTuner would turn bools into 1 and 0, and rejects None.
+    assert choice_values([False, True]) == ["False", "True"]
+    assert choice_values(["None", None]) == ["'None'", "None"]
+
+
+def test_per_layer_and_conditional_dimensions_sample_only_active_keys():
+    space = {
+        "depth": Int(1, 3),
+        "units": Int(8, 64, log=True, per_layer="depth"),
+        "optimizer": Choice(["adam", "sgd"]),
+        "momentum": Float(0.0, 0.9, when={"optimizer": ["sgd"]}),
+    }
+    hp = declare(space)
+    names = {p.name for p in hp.space}
+    assert names == {"depth", "units_0", "units_1", "units_2", "optimizer", "momentum"}
+    hp.values.update(depth=2, optimizer="adam")
+    assert set(sample(space, suggest(hp))) == {
+        "depth",
+        "units_0",
+        "units_1",
+        "optimizer",
+    }
+    hp.values.update(depth=1, optimizer="sgd")
+    assert set(sample(space, suggest(hp))) == {
+        "depth",
+        "units_0",
+        "optimizer",
+        "momentum",
+    }
+
+
+# -- whole searches --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tuner", KT_TUNERS)
+def test_kerastuner_search(
+    tuner, cancer, optuna_columns, tmp_path, monkeypatch, capsys
+):
+    X_train, X_test, y_train, y_test = cancer
+    monkeypatch.chdir(tmp_path)
+    clf = TabularClassifier(**SMALL, tuner=tuner).fit(X_train, y_train)
+
+    assert clf.score(X_test, y_test) >= 0.9
+    board = clf.leaderboard_
+    assert len(board) == 2 and set(board["state"]) == {"complete"}
+    assert [c for c in board.columns if c in optuna_columns] == optuna_columns
+    assert set(board.columns) - set(optuna_columns) <= set(MLP_DEFAULTS) | {
+        "units_2",
+        "units_3",
+        "momentum",
+        "weight_decay",
+    }
+    for _, row in board.iterrows():
+        params = row_params(row)
+        assert set(params) == active_keys(params)
+    assert set(clf.best_params_) == active_keys(clf.best_params_)
+    # The first trial is the known-good default configuration.
+    first = row_params(board.set_index("trial").loc[0])
+    assert first == MLP_DEFAULTS
+    # Nothing in the working directory, nothing printed by KerasTuner.
+    assert list(tmp_path.iterdir()) == []
+    assert "Search" not in capsys.readouterr().out
+
+
+def test_regressor_with_kerastuner(diabetes):
+    X_train, X_test, y_train, y_test = diabetes
+    reg = TabularRegressor(**{**SMALL, "max_epochs": 40}, tuner="bayesian")
+    assert reg.fit(X_train, y_train).score(X_test, y_test) > 0.2
+
+
+def test_search_space_is_honoured(cancer):
+    X_train, _, y_train, _ = cancer
+    clf = TabularClassifier(
+        **{**SMALL, "max_trials": 3, "max_epochs": 3},
+        tuner="random",
+        search_space={"optimizer": "adam", "depth": (1, 2)},
+    ).fit(X_train, y_train)
+    board = clf.leaderboard_
+    assert len(board) == 3
+    assert set(board["optimizer"]) == {"adam"}
+    assert set(board["depth"]) <= {1, 2}
+    assert "momentum" not in board and "units_2" not in board
+
+
+def test_project_files_go_to_directory(cancer, tmp_path, monkeypatch):
+    X_train, _, y_train, _ = cancer
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    TabularClassifier(
+        **{**SMALL, "max_epochs": 2}, tuner="hyperband", directory=tmp_path / "kt"
+    ).fit(X_train, y_train)
+    assert (tmp_path / "kt" / "autodeep" / "oracle.json").is_file()
+    assert list((tmp_path / "kt" / "autodeep").glob("trial_*/trial.json"))
+    assert list(workdir.iterdir()) == []
+
+
+def test_all_trials_failing_raises_with_the_reason(cancer, caplog):
+    X_train, _, y_train, _ = cancer
+    clf = TabularClassifier(
+        **{**SMALL, "max_trials": 3, "max_epochs": 3},
+        tuner="hyperband",
+        search_space={"optimizer": "sgd", "learning_rate": 1e6},
+    )
+    with pytest.raises(RuntimeError, match=r"Every trial failed.*NaN.*3 of 3 trials"):
+        clf.fit(X_train, y_train)
+    assert sum("failed" in r.getMessage() for r in caplog.records) == 3
+
+
+def test_a_failing_trial_is_recorded_and_the_search_goes_on(cancer):
+    X_train, _, y_train, _ = cancer
+    # Trial 0 takes the default rate (1e-3) and learns; a rate of 1e6 diverges.
+    clf = TabularClassifier(
+        **{**SMALL, "max_trials": 3, "max_epochs": 3},
+        tuner="random",
+        search_space={
+            "optimizer": "sgd",
+            "momentum": 0.9,
+            "learning_rate": [1e-3, 1e6],
+        },
+    )
+    clf.fit(X_train, y_train)
+    board = clf.leaderboard_.set_index("trial")
+    assert len(board) == 3
+    failed = board[board["state"] == "failed"]
+    assert len(failed) >= 1 and failed["reason"].str.contains("NaN").all()
+    assert (board.loc[board["state"] == "complete", "learning_rate"] == 1e-3).all()
