@@ -89,17 +89,14 @@ def join(
     index : int or None
         Worker number, which seeds this worker's sampler; default from the process id.
     """
-    import optuna
+    from autodeep.search._optuna import load_study
 
-    from autodeep.search._optuna import make_storage
-
-    try:
-        study = optuna.load_study(study_name=study_name, storage=make_storage(storage))
-    except KeyError as error:
+    study = load_study(storage, study_name)
+    if study is None:
         raise ValueError(
             f"No study named {study_name!r} in {storage!r}; start it with "
             "`autodeep fit ... --storage URL --study NAME` or fit(storage=...)."
-        ) from error
+        )
     info = study.user_attrs.get("autodeep")
     if not info:
         raise ValueError(f"Study {study_name!r} was not created by autodeep.")
@@ -144,8 +141,12 @@ def read_table(path: str, target: str) -> tuple[Any, Any]:
 
 
 def _run(estimator: Any, X: Any, y: Any, index: int, shared: dict[str, Any]) -> None:
+    import optuna
+
     from autodeep import _engine
 
+    # Optuna's own per-trial lines repeat autodeep's; failures are in the leaderboard.
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     plan, X, y_fit, settings = estimator._fit_inputs(X, y)
     settings.seed = shared["seed"]
     settings.storage = shared["storage"]

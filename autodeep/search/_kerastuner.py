@@ -148,7 +148,8 @@ class _Search:
     def __init__(self, trials: Trials, settings: Settings, progress: Any) -> None:
         self.trials, self.settings, self.progress = trials, settings, progress
         self.rows: list[dict[str, Any]] = []
-        self.attrs: dict[int, dict[str, Any]] = {}
+        # Trial number -> (parameters, Trials.run attributes) of complete trials.
+        self.complete: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         self.default = default_values(trials.plan.space, trials.plan.default_params)
 
     def before_trial(self) -> None:
@@ -157,10 +158,9 @@ class _Search:
         max_trials = self.settings.max_trials
         if max_trials is not None and len(self.rows) >= max_trials:
             raise _Stop
-        complete = [row for row in self.rows if row["state"] == "complete"]
-        if complete:
-            best = min(complete, key=lambda row: row["val_loss"])
-            self.trials.best_seconds = float(best["seconds"])
+        if self.complete:
+            best = min(self.complete.values(), key=lambda run: run[1]["best_value"])
+            self.trials.best_seconds = float(best[1]["seconds"])
         seconds = [row["seconds"] for row in self.rows]
         typical = statistics.median(seconds) if seconds else 0.0
         if self.trials.clock.remaining() <= 0 or self.trials.out_of_time(typical):
@@ -188,7 +188,7 @@ class _Search:
             attrs = {"seconds": time.time() - started, "reason": reason}
             self.rows.append(_row(number, "failed", attrs, params))
             raise keras_tuner.errors.FailedTrialError(reason) from error
-        self.attrs[number] = result.attrs
+        self.complete[number] = (params, result.attrs)
         self.rows.append(_row(number, "complete", result.attrs, params))
         return {OBJECTIVE: result.value}
 
@@ -196,8 +196,7 @@ class _Search:
         """The complete trial with the lowest validation objective."""
         from autodeep._engine import Best
 
-        complete = [row for row in self.rows if row["state"] == "complete"]
-        if not complete:
+        if not self.complete:
             if not self.rows:
                 raise RuntimeError(
                     "No trial ran: time_budget was used up before the first one "
@@ -207,9 +206,8 @@ class _Search:
                 "Every trial failed; the most common reason: "
                 f"{most_common_failure(self.rows)}."
             )
-        row = min(complete, key=lambda row: (row["val_loss"], row["trial"]))
-        attrs = self.attrs[row["trial"]]
-        params = {k: v for k, v in row.items() if k not in _ROW_KEYS}
+        number = min(self.complete, key=lambda n: self.complete[n][1]["best_value"])
+        params, attrs = self.complete[number]
         return Best(
             params=params,
             epochs=int(attrs["best_epoch"]),
@@ -217,9 +215,6 @@ class _Search:
             history=attrs["history"],
             leaderboard=board(self.rows, self.trials.plan.task.score_name),
         )
-
-
-_ROW_KEYS = ("trial", "state", "score", "val_loss", "epochs", "seconds", "reason")
 
 
 def _row(

@@ -160,6 +160,8 @@ def board(trial_rows: list[dict[str, Any]], score_name: str) -> pd.DataFrame:
 
 
 def most_common_failure(trial_rows: list[dict[str, Any]]) -> str:
+    if not trial_rows:
+        return "no trial started (is time_budget long enough for one trial?)"
     reasons = [r["reason"] or "unknown error" for r in trial_rows]
     reason, count = Counter(reasons).most_common(1)[0]
     return f"{reason} ({count} of {len(reasons)} trials)"
@@ -225,6 +227,17 @@ def _retry_callback() -> Any:
         return callback(max_retry=MAX_RETRY)
 
 
+def load_study(storage: Any, name: str, **kwargs: Any) -> optuna.Study | None:
+    """The study ``name`` kept in ``storage``, or None when there is none."""
+    backend = make_storage(storage)
+    if backend is None:
+        return None
+    try:
+        return optuna.load_study(study_name=name, storage=backend, **kwargs)
+    except KeyError:
+        return None
+
+
 def study_name(settings: Settings) -> str:
     """The user's name; otherwise one per seed in memory and "autodeep" in a storage.
 
@@ -263,15 +276,13 @@ def open_study(settings: Settings, create: bool) -> optuna.Study:
             load_if_exists=True,
         )
     else:
-        try:
-            study = optuna.load_study(
-                study_name=name, storage=storage, sampler=sampler, pruner=pruner
-            )
-        except KeyError as error:
+        found = load_study(settings.storage, name, sampler=sampler, pruner=pruner)
+        if found is None:
             raise ValueError(
                 f"No study named {name!r} in storage {settings.storage!r}; start the "
                 "search first (fit, or `autodeep fit ... --storage`)."
-            ) from error
+            )
+        study = found
     _check_same_search(study, settings, create)
     return study
 
@@ -294,14 +305,8 @@ def _check_same_search(study: optuna.Study, settings: Settings, create: bool) ->
 
 def recorded_seed(settings: Settings) -> int | None:
     """The seed a persistent study was started with (so its split is reused), if any."""
-    if settings.storage is None:
-        return None
-    try:
-        study = optuna.load_study(
-            study_name=study_name(settings),
-            storage=make_storage(settings.storage, settings.n_jobs),
-        )
-    except KeyError:
+    study = load_study(settings.storage, study_name(settings))
+    if study is None:
         return None
     seed = study.user_attrs.get("autodeep", {}).get("seed")
     return None if seed is None else int(seed)
@@ -337,7 +342,7 @@ def search(trials: Trials, settings: Settings) -> Best:
         trials.on_epoch = progress.epoch
         try:
             if settings.n_jobs > 1:
-                _run_processes(study, settings, progress)
+                _run_processes(study, trials, settings, progress)
             else:
                 _work(study, trials, settings, progress)
             trial_rows = rows(study)
@@ -442,11 +447,18 @@ class _Objective:
         return result.value
 
 
-def _run_processes(study: optuna.Study, settings: Settings, progress: Any) -> None:
-    """Start ``n_jobs`` worker processes on the study and follow them until they end."""
+def _run_processes(
+    study: optuna.Study, trials: Trials, settings: Settings, progress: Any
+) -> None:
+    """Work in this process while ``n_jobs - 1`` worker processes share the study.
+
+    This process starts on trials at once, while the others are still importing
+    their libraries; then it follows the others until they end.
+    """
     assert settings.launch is not None
-    processes = [settings.launch(i + 1, settings) for i in range(settings.n_jobs)]
+    processes = [settings.launch(i, settings) for i in range(1, settings.n_jobs)]
     try:
+        _work(study, trials, settings, progress)
         while any(p.poll() is None for p in processes):
             fail_lost_trials(study)
             progress.update(rows(study), _used(study))
