@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import optuna
 import pandas as pd
@@ -129,3 +130,38 @@ def test_worker_refuses_a_missing_study(postgres_url):
 
     with pytest.raises(ValueError, match="No study named 'nope'"):
         join(postgres_url, "nope")
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_heartbeat_fails_and_requeues_a_trial_of_a_silent_machine(
+    postgres_url, cancer, monkeypatch
+):
+    from autodeep import TabularClassifier
+    from autodeep.search import _optuna
+
+    # A worker on another machine started a trial, then went silent.
+    monkeypatch.setattr(_optuna, "HEARTBEAT", 1)
+    monkeypatch.setattr(_optuna, "GRACE", 2)
+    storage = _optuna.make_storage(postgres_url)
+    study = optuna.create_study(study_name="silent", storage=storage)
+    orphan = study.ask()
+    orphan.set_user_attr("worker", "another-machine:4242")
+    storage.record_heartbeat(orphan._trial_id)
+    time.sleep(3)
+
+    X_train, X_test, y_train, y_test = cancer
+    clf = TabularClassifier(
+        max_trials=2,
+        max_epochs=10,
+        random_state=0,
+        verbose=0,
+        storage=postgres_url,
+        study_name="silent",
+    ).fit(X_train, y_train)
+    study = _study(postgres_url, "silent")
+    assert study.trials[orphan.number].state == optuna.trial.TrialState.FAIL
+    assert any(
+        t.system_attrs.get("failed_trial") == orphan.number for t in study.trials
+    )
+    assert len(study.get_trials(states=Done)) == 2
+    assert clf.score(X_test, y_test) > 0.9

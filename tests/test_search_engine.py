@@ -246,3 +246,37 @@ def test_verbose_levels(verbose, cancer, capfd, caplog):
     assert any("trial 0 complete" in m for m in logged) == (verbose >= 1)
     assert ("search:" in err) == (verbose >= 1)  # the progress bar
     assert ("Epoch 1/3" in out + err) == (verbose == 2)
+
+
+def test_cli_worker_finds_the_data_the_study_recorded(tmp_path, capsys):
+    from sklearn.datasets import load_breast_cancer
+
+    from autodeep.cli import main
+
+    csv = tmp_path / "cancer.csv"
+    load_breast_cancer(as_frame=True).frame.to_csv(csv, index=False)
+    journal = str(tmp_path / "study.journal")
+    fit = ["fit", str(csv), "--target", "target", "--task", "classification"]
+    assert (
+        main(
+            [
+                *fit,
+                "--max-trials",
+                "2",
+                "--storage",
+                journal,
+                "--study",
+                "s",
+                "-o",
+                str(tmp_path / "model"),
+            ]
+        )
+        == 0
+    )
+    recorded = _study(journal, "s").user_attrs["autodeep"]["source"]
+    assert recorded == {"path": str(csv), "target": "target"}
+    # The budget is used, so a worker that joins finds nothing left to do.
+    assert main(["worker", "--storage", journal, "--study", "s"]) == 0
+    assert "no trials left" in capsys.readouterr().out
+    assert len(_study(journal, "s").trials) == 2
+    assert main(["worker", "--storage", journal, "--study", "missing"]) == 2
