@@ -81,6 +81,11 @@ class Progress:
         self.running = ""
         self._refresh()
 
+    def status(self, running: str) -> None:
+        """Describe what is running (e.g. other workers' trials)."""
+        self.running = running
+        self._refresh()
+
     def close(self) -> None:
         self.bar.close()
 

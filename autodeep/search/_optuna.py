@@ -344,7 +344,7 @@ def search(trials: Trials, settings: Settings) -> Best:
             if settings.n_jobs > 1:
                 _run_processes(study, trials, settings, progress)
             else:
-                _work(study, trials, settings, progress)
+                _work_until_done(study, trials, settings, progress)
             trial_rows = rows(study)
             progress.update(trial_rows, _used(study))
         finally:
@@ -405,6 +405,29 @@ def _work(
         study.optimize(objective, n_trials=1, catch=(Exception,))
 
 
+def _work_until_done(
+    study: optuna.Study, trials: Trials, settings: Settings, progress: Any
+) -> None:
+    """Run trials, then wait for other workers' running trials, picking up any trial
+    that comes back (a lost one re-queued) until the budget is used or time is up."""
+    while True:
+        _work(study, trials, settings, progress)
+        fail_lost_trials(study)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)  # heartbeat: workers elsewhere
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if not running or trials.clock.remaining() <= 0:
+            return
+        progress.update(rows(study), _used(study))
+        progress.status(
+            ", ".join(
+                f"trial {t.number} epoch {len(t.intermediate_values)}" for t in running
+            )
+        )
+        time.sleep(1.0)
+
+
 def _used(study: optuna.Study) -> int:
     """Trials that count against ``max_trials``: all ended ones except lost ones."""
     return sum(
@@ -458,15 +481,9 @@ def _run_processes(
     assert settings.launch is not None
     processes = [settings.launch(i, settings) for i in range(1, settings.n_jobs)]
     try:
-        _work(study, trials, settings, progress)
-        while any(p.poll() is None for p in processes):
-            fail_lost_trials(study)
-            progress.update(rows(study), _used(study))
-            running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-            progress.running = ", ".join(
-                f"trial {t.number} epoch {len(t.intermediate_values)}" for t in running
-            )
-            time.sleep(0.5)
+        _work_until_done(study, trials, settings, progress)
+        while any(p.poll() is None for p in processes):  # they end when no work is left
+            time.sleep(0.2)
     finally:
         for process in processes:
             if process.poll() is None:
