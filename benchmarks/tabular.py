@@ -19,6 +19,11 @@ Run from the repository root (takes a few minutes on a small CPU machine)::
     python benchmarks/tabular.py
     python benchmarks/tabular.py --trials 10 --datasets breast_cancer diabetes
     python benchmarks/tabular.py --datasets diabetes --split-seeds 0 1 2 3 4
+    python benchmarks/tabular.py --datasets diabetes --reference-models
+
+``--reference-models`` adds more scikit-learn models (tuned SVR, Gaussian process,
+random forest, ...) for regression datasets: they show how high a test score the split
+allows, independently of autodeep.
 
 Output is markdown pipe tables, ready to paste into the docs.
 """
@@ -75,6 +80,33 @@ def make_models(classification: bool, trials: int) -> dict[str, Any]:
     }
 
 
+def reference_regressors() -> dict[str, Any]:
+    """Other model families, each tuned by its own built-in CV, for regression."""
+    import numpy as np
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, DotProduct, WhiteKernel
+    from sklearn.linear_model import LassoCV, RidgeCV
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.svm import SVR
+
+    return {
+        "ridge_cv": make_pipeline(StandardScaler(), RidgeCV(np.logspace(-3, 3, 30))),
+        "lasso_cv": make_pipeline(StandardScaler(), LassoCV(random_state=0)),
+        "svr_grid": make_pipeline(
+            StandardScaler(),
+            GridSearchCV(SVR(), {"C": [1, 10, 100, 1000], "epsilon": [0.1, 1, 10]}),
+        ),
+        "gaussian_process": make_pipeline(
+            StandardScaler(),
+            GaussianProcessRegressor(
+                DotProduct() + RBF(3.0) + WhiteKernel(), normalize_y=True
+            ),
+        ),
+        "random_forest": RandomForestRegressor(500, random_state=0),
+    }
+
+
 def print_table(header: list[str], rows: list[list[str]]) -> None:
     """Print a markdown pipe table with fixed-width columns."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -109,6 +141,11 @@ def main() -> None:
         default=[0],
         help="random_state of each train/test split to run (default: 0)",
     )
+    parser.add_argument(
+        "--reference-models",
+        action="store_true",
+        help="also fit more scikit-learn model families on regression datasets",
+    )
     args = parser.parse_args()
 
     rows: list[list[str]] = []
@@ -125,7 +162,10 @@ def main() -> None:
                 random_state=split,
                 stratify=y if classification else None,
             )
-            for model_name, model in make_models(classification, args.trials).items():
+            models = make_models(classification, args.trials)
+            if args.reference_models and not classification:
+                models.update(reference_regressors())
+            for model_name, model in models.items():
                 start = time.perf_counter()
                 model.fit(X_train, y_train)
                 seconds = time.perf_counter() - start
