@@ -478,7 +478,8 @@ def _run_processes(
     This process starts on trials at once, while the others are still importing
     their libraries; then it follows the others until they end.
     """
-    assert settings.launch is not None
+    if settings.launch is None:
+        raise RuntimeError("n_jobs > 1 needs the estimator's process launcher.")
     processes = [settings.launch(i, settings) for i in range(1, settings.n_jobs)]
     try:
         _work_until_done(study, trials, settings, progress)
