@@ -39,12 +39,18 @@ class Classification:
 
 
 class Regression:
-    """Linear head, squared error on a standardized target, R² score."""
+    """Linear head, squared error on a standardized target, R² score.
+
+    ``n_outputs`` targets (columns of a 2-D ``y``), each standardized on its own; with
+    one target, predictions come back 1-D.
+    """
 
     stratify = False
     output_activation = "linear"
     score_name = "r2"
-    n_outputs = 1
+
+    def __init__(self, n_outputs: int = 1) -> None:
+        self.n_outputs = n_outputs
 
     def loss(self) -> Any:
         import keras
@@ -55,23 +61,27 @@ class Regression:
         """Validation mean squared error on the standardized target."""
         return float(np.mean((y_scaled - outputs) ** 2))
 
-    def fit_target(self, y: np.ndarray) -> tuple[float, float]:
-        """Mean and standard deviation of the training part's target."""
-        scale = float(np.std(y))
-        return float(np.mean(y)), scale if scale > 0 else 1.0
+    def fit_target(self, y: np.ndarray) -> tuple[Any, Any]:
+        """Mean and standard deviation of each target on the training part."""
+        columns = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        mean, scale = columns.mean(axis=0), columns.std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        if columns.shape[1] == 1:
+            return float(mean[0]), float(scale[0])
+        return mean, scale
 
-    def encode(self, transform: tuple[float, float], y: np.ndarray) -> np.ndarray:
+    def encode(self, transform: tuple[Any, Any], y: np.ndarray) -> np.ndarray:
         mean, scale = transform
-        return ((np.asarray(y, dtype=np.float64) - mean) / scale).astype(np.float32)[
-            :, None
-        ]
+        columns = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        return ((columns - mean) / scale).astype(np.float32)
 
-    def decode(self, transform: tuple[float, float], outputs: np.ndarray) -> np.ndarray:
+    def decode(self, transform: tuple[Any, Any], outputs: np.ndarray) -> np.ndarray:
         mean, scale = transform
-        return outputs[:, 0].astype(np.float64) * scale + mean
+        values = outputs.astype(np.float64) * scale + mean
+        return values[:, 0] if values.shape[1] == 1 else values
 
     def score(self, y_scaled: np.ndarray, outputs: np.ndarray) -> float:
-        return float(r2_score(y_scaled[:, 0], outputs[:, 0]))
+        return float(r2_score(y_scaled, outputs))
 
 
 Task = Classification | Regression

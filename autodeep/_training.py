@@ -11,6 +11,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from autodeep._data import Batches, blocks, is_lazy
+
 MONITOR = "val_objective"
 PREDICT_BATCH = 256
 
@@ -87,7 +89,7 @@ class _Monitor(keras.callbacks.Callback):
 
 def train(
     model: keras.Model,
-    data: tuple[np.ndarray, np.ndarray],
+    data: tuple[Any, np.ndarray],
     *,
     epochs: int,
     batch_size: int,
@@ -118,14 +120,16 @@ def train(
         )
     start = time.monotonic()
     X, y = data
+    batch_size = min(batch_size, len(y))
+    if is_lazy(X):
+        inputs: dict[str, Any] = {"x": Batches(X, y, batch_size, seed=len(y))}
+    else:
+        inputs = {"x": X, "y": y, "batch_size": batch_size, "shuffle": True}
     history = model.fit(
-        X,
-        y,
+        **inputs,
         epochs=epochs,
-        batch_size=min(batch_size, len(X)),
         class_weight=class_weight,
         callbacks=callbacks,
-        shuffle=True,
         verbose=verbose,
     )
     outcome.seconds = time.monotonic() - start
@@ -139,19 +143,17 @@ def train(
     return outcome
 
 
-def predict_array(model: keras.Model, X: np.ndarray) -> np.ndarray:
-    """Model outputs for ``X`` in inference mode.
+def predict_array(model: keras.Model, X: Any) -> np.ndarray:
+    """Model outputs for ``X`` (an array or a lazy source) in inference mode.
 
     Rows go through the network in blocks of exactly ``PREDICT_BATCH`` (the last one
     padded), so a row's prediction never depends on which other rows came with it:
     kernels for different batch shapes round differently.
     """
-    n = len(X)
-    if n == 0:
+    if len(X) == 0:
         return np.zeros((0, *model.output_shape[1:]), dtype=np.float32)
     parts = []
-    for start in range(0, n, PREDICT_BATCH):
-        block = X[start : start + PREDICT_BATCH]
+    for block in blocks(X, PREDICT_BATCH):
         size = len(block)
         if size < PREDICT_BATCH:
             pad = np.zeros((PREDICT_BATCH - size, *block.shape[1:]), dtype=block.dtype)

@@ -202,10 +202,10 @@ def test_n_jobs_without_storage_leaves_no_files(tmp_path, monkeypatch, cancer):
 
 
 def test_failing_trials_are_recorded_and_the_search_goes_on(cancer, monkeypatch):
-    from autodeep import estimators
+    from autodeep import _tabular
 
     X_train, X_test, y_train, y_test = cancer
-    build = estimators._build_tabular_model
+    build = _tabular._build_tabular_model
     calls = []
 
     def build_once_failing(params, preprocessor, task):
@@ -214,7 +214,7 @@ def test_failing_trials_are_recorded_and_the_search_goes_on(cancer, monkeypatch)
             raise MemoryError("out of memory building the model")
         return build(params, preprocessor, task)
 
-    monkeypatch.setattr(estimators, "_build_tabular_model", build_once_failing)
+    monkeypatch.setattr(_tabular, "_build_tabular_model", build_once_failing)
     clf = TabularClassifier(**{**FAST, "max_trials": 3}).fit(X_train, y_train)
     board = clf.leaderboard_.set_index("trial")
     assert len(board) == 3

@@ -57,12 +57,20 @@ def make_resampler(
     return sampler
 
 
-def resample(
-    sampler: Any, X: np.ndarray, y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Apply ``sampler`` (or nothing when it is None); SMOTE needs enough neighbours."""
+def resample(sampler: Any, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Apply ``sampler`` (or nothing when it is None); SMOTE needs enough neighbours.
+
+    Images (arrays of more than 2 dimensions, or lazy sources of image files) are
+    resampled by row: the sampler picks row numbers, which only samplers that repeat or
+    drop rows (random over- and under-sampling) can do.
+    """
+    from autodeep._data import is_lazy, subset
+
     if sampler is None:
         return X, y
+    if is_lazy(X) or np.ndim(X) > 2:
+        rows, y_res = sampler.fit_resample(np.arange(len(y)).reshape(-1, 1), y)
+        return subset(X, np.asarray(rows).ravel()), np.asarray(y_res)
     k = getattr(sampler, "k_neighbors", None)
     if isinstance(k, int):
         smallest = min(int(c) for c in np.bincount(y) if c > 0)

@@ -10,6 +10,7 @@ from autodeep.search_spaces._space import (
     apply_overrides,
     sample,
 )
+from autodeep.search_spaces.image import build_cnn, cnn_space
 from autodeep.search_spaces.tabular import build_mlp, mlp_space
 
 __all__ = [
@@ -20,7 +21,9 @@ __all__ = [
     "Int",
     "SearchSpace",
     "apply_overrides",
+    "build_cnn",
     "build_mlp",
+    "cnn_space",
     "mlp_space",
     "sample",
 ]

@@ -1,0 +1,102 @@
+"""Tabular input: checks for DataFrames and arrays, and the engine plan (MLP space)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import validate_data
+
+
+class _TabularMixin:
+    """Input checks and the engine plan for tabular data (DataFrames and arrays)."""
+
+    scaler: str | None
+    max_onehot_categories: int
+    search_space: dict[str, Any] | None
+
+    def _validate_X(self, X: Any, reset: bool) -> Any:
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X=X, reset=reset, skip_check_array=True)
+            _check_frame(X, type(self).__name__)
+            return X
+        try:
+            return validate_data(
+                self, X=X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan"
+            )
+        except ValueError as error:
+            if "could not convert" in str(error):
+                raise ValueError(
+                    f"{error}. Arrays must be numeric; pass a pandas DataFrame to use "
+                    "categorical (text) columns."
+                ) from error
+            raise
+
+    def _plan(self, task: Any) -> Any:
+        from autodeep._engine import Plan
+        from autodeep.preprocessing.imbalance import class_weights, make_resampler
+        from autodeep.preprocessing.tabular import TabularPreprocessor, make_scaler
+        from autodeep.search_spaces import apply_overrides, mlp_space
+        from autodeep.search_spaces.tabular import MLP_DEFAULTS
+
+        make_scaler(self.scaler, n_samples=2)  # an unknown scaler fails here, early
+
+        def make_preprocessor() -> TabularPreprocessor:
+            return TabularPreprocessor(self.scaler, self.max_onehot_categories)
+
+        plan = Plan(
+            task=task,
+            space=apply_overrides(mlp_space(), self.search_space),
+            default_params=MLP_DEFAULTS,
+            make_preprocessor=make_preprocessor,
+            build_model=_build_tabular_model,
+        )
+        resampling = getattr(self, "resampling", None)
+        if resampling is not None:
+            plan.make_resampler = lambda pre, seed: make_resampler(
+                resampling, pre.categorical_columns_, pre.n_features_out_, seed
+            )
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is not None:
+            classes = self.classes_  # type: ignore[attr-defined]
+            class_weights(class_weight, np.arange(len(classes)), classes)  # fail early
+            plan.class_weights = lambda y: class_weights(class_weight, y, classes)
+        return plan
+
+
+def _build_tabular_model(
+    params: Mapping[str, Any], preprocessor: Any, task: Any
+) -> Any:
+    from autodeep.search_spaces.tabular import build_mlp
+
+    return build_mlp(
+        params,
+        preprocessor.n_features_out_,
+        preprocessor.cardinalities_,
+        task.n_outputs,
+        task.output_activation,
+    )
+
+
+def _check_frame(X: pd.DataFrame, name: str) -> None:
+    if X.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required by {name}."
+        )
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required by {name}."
+        )
+    numeric = X.select_dtypes("number")
+    infinite = [
+        c for c in numeric.columns if np.isinf(numeric[c].to_numpy(float)).any()
+    ]
+    if infinite:
+        raise ValueError(
+            f"Column(s) {infinite} contain infinity. Replace it with NaN (autodeep imputes "
+            "missing values) or with a finite value."
+        )

@@ -1,0 +1,554 @@
+"""The CNN search space for images and the builder that turns a sample into a model.
+
+The model takes raw pixels (0..255, any numeric dtype) and does everything else itself:
+resizing, augmentation (Keras preprocessing layers, active only in training), per-channel
+normalization, then either a stack of convolutional stages or a pretrained
+``keras.applications`` backbone, a global pooling head and a ``logits`` layer followed by
+an ``output`` activation layer. Only built-in Keras layers are used, so the ``.keras``
+file loads with ``safe_mode=True`` and without network access.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from autodeep.search_spaces._space import (
+    Choice,
+    Fixed,
+    Float,
+    Int,
+    SearchSpace,
+    per_layer_values,
+)
+from autodeep.search_spaces.tabular import mlp_space
+
+if TYPE_CHECKING:
+    import keras
+    from numpy.typing import ArrayLike
+
+BLOCKS = ("plain", "residual", "separable")
+HEADS = ("global_average", "global_max")
+MAX_STAGES = 4
+# Candidate input sizes (smaller side) for the ``resolution`` dimension.
+RESOLUTIONS = (64, 96, 128, 160, 192, 224, 256, 320, 384, 448, 512)
+AUGMENTATIONS = ("flip", "rotation", "zoom", "translation", "contrast")
+FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+# Name -> keras.applications constructor. Every one needs inputs of at least 32x32.
+BACKBONES = {
+    "mobilenet_v3_small": "MobileNetV3Small",
+    "mobilenet_v3_large": "MobileNetV3Large",
+    "efficientnet_b0": "EfficientNetB0",
+    "resnet50": "ResNet50",
+}
+BACKBONE_MIN_SIDE = 32
+WEIGHT_SUFFIXES = (".weights.h5", ".h5", ".hdf5", ".keras")
+# Caffe-style preprocessing (ResNet50): BGR order, ImageNet mean subtracted, no scaling.
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+IMAGENET_STD_RGB = (0.229, 0.224, 0.225)
+
+
+def cnn_space(
+    image_size: tuple[int, int],
+    augmentation: bool | Mapping[str, Any] = False,
+    pretrained_weights: str | os.PathLike[str] | None = None,
+    backbone: str | None = None,
+) -> SearchSpace:
+    """The default CNN search space for image estimators.
+
+    Parameters
+    ----------
+    image_size : (int, int)
+        Height and width of the input images. The number of stages is capped so the
+        feature map stays at least 2x2 after the last pooling; images whose smaller
+        side exceeds 64 pixels get a ``resolution`` dimension (the smaller side the
+        model resizes to, aspect ratio kept).
+    augmentation : bool or dict, default=False
+        ``True`` searches ``augment`` (on/off) and ``augment_strength``, which scales a
+        horizontal flip plus random rotation, zoom, translation and contrast. A dict
+        such as ``{"flip": "horizontal", "rotation": 0.1, "zoom": 0.1}`` (keys among
+        ``flip``, ``rotation``, ``zoom``, ``translation``, ``contrast``) fixes the
+        settings as ``augment_<key>`` dimensions. ``False`` adds nothing.
+    pretrained_weights : str or path, optional
+        A local weights file for ``backbone`` (Keras ``.weights.h5``, a legacy
+        ``.h5`` such as the ``*_notop.h5`` ImageNet files, or a ``.keras`` file of the
+        backbone). It adds a ``backbone`` dimension (``"none"`` or the backbone) and,
+        for the backbone, ``fine_tune`` (frozen or trainable). Backbones trained from
+        scratch are left out of the space: on small data they lose to the plain CNN
+        and cost far more. Images smaller than 32x32 get no backbone dimension.
+    backbone : str, optional
+        One of ``"mobilenet_v3_small"`` (the default when weights are given),
+        ``"mobilenet_v3_large"``, ``"efficientnet_b0"``, ``"resnet50"``.
+
+    Returns
+    -------
+    dict
+        Dimension name to dimension. ``filters`` is sampled once per stage
+        (``filters_0``, ``filters_1``, ...); ``optimizer``, ``learning_rate``,
+        ``momentum``, ``weight_decay``, ``l2`` and ``batch_size`` are the MLP ones.
+
+    Examples
+    --------
+    >>> from autodeep.search_spaces import cnn_space
+    >>> space = cnn_space((28, 28))
+    >>> space["stages"], "resolution" in space
+    (Int(low=1, high=4, log=False, when=None, per_layer=None), False)
+    """
+    height, width = _check_image_size(image_size)
+    side = min(height, width)
+    resolutions = _resolution_options(side)
+    shared = mlp_space()
+    space: SearchSpace = _backbone_dims(side, pretrained_weights, backbone)
+    # The CNN dimensions only matter when no backbone was chosen.
+    cnn = {"backbone": ["none"]} if "backbone" in space else None
+    space.update(
+        {
+            "stages": Int(1, max_stages(min(resolutions, default=side)), when=cnn),
+            "filters": Int(16, 256, log=True, per_layer="stages", when=cnn),
+            "kernel_size": Choice([3, 5], when=cnn),
+            "block": Choice(BLOCKS, when=cnn),
+            "convs_per_stage": Int(1, 2, when=cnn),
+            "batch_norm": Choice([False, True], when=cnn),
+            "pooling": Choice(["max", "average"], when=cnn),
+        }
+    )
+    if resolutions:
+        space["resolution"] = Choice(resolutions)
+    space.update(_augmentation_dims(augmentation))
+    space.update(
+        {
+            "head": Choice(HEADS),
+            "dropout": shared["dropout"],
+            "dense_units": Choice([0, 32, 64, 128, 256]),
+        }
+    )
+    for name in ("l2", "optimizer", "learning_rate", "momentum", "weight_decay"):
+        space[name] = shared[name]
+    space["batch_size"] = shared["batch_size"]
+    return space
+
+
+def max_stages(side: int) -> int:
+    """Most stages whose poolings (2x2, ``same`` padding) keep ``side`` at >= 2."""
+    stages = 1
+    while stages < MAX_STAGES and math.ceil(side / 2) >= 2:
+        side = math.ceil(side / 2)
+        stages += 1
+    return stages
+
+
+def _check_image_size(image_size: Any) -> tuple[int, int]:
+    try:
+        height, width = (int(v) for v in image_size)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"image_size must be (height, width); got {image_size!r}."
+        ) from None
+    if height < 1 or width < 1:
+        raise ValueError(f"image_size must be positive; got {image_size!r}.")
+    return height, width
+
+
+def _resolution_options(side: int) -> list[int]:
+    if side <= RESOLUTIONS[0]:
+        return []
+    return [r for r in RESOLUTIONS if r < side] + [side]
+
+
+def _backbone_dims(
+    side: int, pretrained_weights: str | os.PathLike[str] | None, backbone: str | None
+) -> SearchSpace:
+    if pretrained_weights is None:
+        if backbone is not None:
+            raise ValueError(
+                f"backbone={backbone!r} needs pretrained_weights=<local weights file>; "
+                "backbones trained from scratch are not part of the search space."
+            )
+        return {}
+    name = "mobilenet_v3_small" if backbone is None else backbone
+    _check_backbone(name)
+    path = os.fspath(pretrained_weights)
+    if not os.path.isfile(path):
+        raise ValueError(f"pretrained_weights={path!r} is not a file.")
+    if not path.endswith(WEIGHT_SUFFIXES):
+        raise ValueError(
+            f"pretrained_weights={path!r} must end in one of {list(WEIGHT_SUFFIXES)}."
+        )
+    # keras.applications refuse inputs under 32x32, so small images get no backbone.
+    if side < BACKBONE_MIN_SIDE:
+        return {}
+    return {
+        "backbone": Choice(["none", name]),
+        "fine_tune": Choice([False, True], when={"backbone": [name]}),
+    }
+
+
+def _check_backbone(name: str) -> None:
+    if name not in BACKBONES:
+        raise ValueError(f"Unknown backbone {name!r}; choose from {list(BACKBONES)}.")
+
+
+def _augmentation_dims(augmentation: bool | Mapping[str, Any]) -> SearchSpace:
+    if isinstance(augmentation, bool):
+        if not augmentation:
+            return {}
+        return {
+            "augment": Choice([False, True]),
+            "augment_strength": Float(0.05, 0.3, when={"augment": [True]}),
+        }
+    if not isinstance(augmentation, Mapping):
+        raise TypeError(
+            "augmentation must be True, False or a dict such as "
+            f"{{'flip': 'horizontal', 'rotation': 0.1}}; got {augmentation!r}."
+        )
+    unknown = sorted(set(augmentation) - set(AUGMENTATIONS))
+    if unknown:
+        raise ValueError(
+            f"Unknown augmentation key(s) {unknown}; valid keys are "
+            f"{list(AUGMENTATIONS)}."
+        )
+    space: SearchSpace = {"augment": Fixed(True)}
+    for key, value in augmentation.items():
+        _check_augmentation(key, value)
+        space[f"augment_{key}"] = Fixed(value)
+    return space
+
+
+def _check_augmentation(key: str, value: Any) -> None:
+    if key == "flip":
+        if value not in (None, False, *FLIP_MODES):
+            raise ValueError(
+                f"augmentation['flip'] must be one of {list(FLIP_MODES)} or None; "
+                f"got {value!r}."
+            )
+    elif (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (0 <= value <= 1)
+    ):
+        raise ValueError(
+            f"augmentation[{key!r}] must be a number in [0, 1]; got {value!r}."
+        )
+
+
+def augmentation_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The augmentation a sample asks for, as ``{"flip": mode, "rotation": f, ...}``.
+
+    With ``augment_strength`` ``s``: horizontal flip, rotation ``s / 3`` of a full
+    turn, zoom, translation and contrast ``s``. Empty when ``augment`` is off.
+    """
+    if not params.get("augment", False):
+        return {}
+    if "augment_strength" in params:
+        strength = float(params["augment_strength"])
+        return {
+            "flip": "horizontal",
+            "rotation": strength / 3,
+            "zoom": strength,
+            "translation": strength,
+            "contrast": strength,
+        }
+    return {
+        key: params[f"augment_{key}"]
+        for key in AUGMENTATIONS
+        if params.get(f"augment_{key}")
+    }
+
+
+def build_cnn(
+    params: Mapping[str, Any],
+    image_size: tuple[int, int],
+    channels: int,
+    mean: ArrayLike,
+    std: ArrayLike,
+    n_outputs: int,
+    output_activation: str,
+    pretrained_weights: str | os.PathLike[str] | None = None,
+) -> keras.Model:
+    """Build an (uncompiled) CNN from one sample of :func:`cnn_space`.
+
+    The input is raw pixels of shape ``image_size + (channels,)``. ``mean`` and ``std``
+    (shape ``(channels,)``, on the raw 0..255 scale) feed a ``Normalization`` layer in
+    front of the convolutional stages. A pretrained backbone ignores them and gets the
+    input its ImageNet weights expect instead: MobileNetV3 and EfficientNetB0 rescale
+    raw pixels themselves; ResNet50 gets caffe-style BGR with the ImageNet mean
+    subtracted. A grayscale image is repeated to three channels for a backbone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from autodeep.search_spaces.image import CNN_DEFAULTS, build_cnn
+    >>> model = build_cnn(
+    ...     CNN_DEFAULTS, (8, 8), 1, np.array([127.5]), np.array([64.0]), 3, "softmax"
+    ... )
+    >>> model.output_shape
+    (None, 3)
+    """
+    import keras
+
+    height, width = _check_image_size(image_size)
+    inputs = keras.Input(shape=(height, width, channels), name="image")
+    # The Input is float32, so Keras casts uint8 pixels on entry.
+    x = _resize(inputs, params, (height, width))
+    x = _augment(x, augmentation_settings(params))
+    regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
+    name = params.get("backbone", "none")
+    if name == "none":
+        x = _normalize(x, channels, mean, std)
+        x = _conv_stages(x, params, regularizer)
+    else:
+        x = _backbone_features(x, name, params, channels, pretrained_weights)
+    pooling = {
+        "global_average": keras.layers.GlobalAveragePooling2D,
+        "global_max": keras.layers.GlobalMaxPooling2D,
+    }
+    x = pooling[params["head"]](name="head_pool")(x)
+    if params["dropout"] > 0:
+        x = keras.layers.Dropout(params["dropout"], name="head_dropout")(x)
+    if params.get("dense_units", 0) > 0:
+        x = keras.layers.Dense(
+            params["dense_units"],
+            activation="relu",
+            kernel_regularizer=regularizer,
+            name="head_dense",
+        )(x)
+    logits = keras.layers.Dense(n_outputs, name="logits")(x)
+    outputs = keras.layers.Activation(output_activation, name="output")(logits)
+    return keras.Model(inputs, outputs, name="autodeep_cnn")
+
+
+def resized_shape(
+    params: Mapping[str, Any], image_size: tuple[int, int]
+) -> tuple[int, int]:
+    """Height and width after the ``resolution`` the sample chose (aspect ratio kept)."""
+    height, width = image_size
+    resolution = params.get("resolution")
+    side = min(height, width)
+    if resolution is None or resolution == side:
+        return height, width
+    scale = resolution / side
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _resize(x: Any, params: Mapping[str, Any], image_size: tuple[int, int]) -> Any:
+    import keras
+
+    shape = resized_shape(params, image_size)
+    if shape == tuple(image_size):
+        return x
+    # Resize before augmenting: the random layers then work on fewer pixels.
+    return keras.layers.Resizing(*shape, antialias=True, name="resize")(x)
+
+
+def _augment(x: Any, settings: Mapping[str, Any]) -> Any:
+    import keras
+
+    layers = keras.layers
+    # Applied to raw pixels: RandomContrast clips to its value_range, (0, 255).
+    if settings.get("flip"):
+        x = layers.RandomFlip(settings["flip"], name="augment_flip")(x)
+    if settings.get("rotation"):
+        x = layers.RandomRotation(settings["rotation"], name="augment_rotation")(x)
+    if settings.get("zoom"):
+        x = layers.RandomZoom(settings["zoom"], name="augment_zoom")(x)
+    if settings.get("translation"):
+        factor = settings["translation"]
+        x = layers.RandomTranslation(factor, factor, name="augment_translation")(x)
+    if settings.get("contrast"):
+        x = layers.RandomContrast(settings["contrast"], name="augment_contrast")(x)
+    return x
+
+
+def _normalize(x: Any, channels: int, mean: ArrayLike, std: ArrayLike) -> Any:
+    import keras
+
+    mean_array = np.asarray(mean, dtype="float64").reshape(-1)
+    std_array = np.asarray(std, dtype="float64").reshape(-1)
+    if mean_array.shape != (channels,) or std_array.shape != (channels,):
+        raise ValueError(
+            f"mean and std must have shape ({channels},), one value per channel; got "
+            f"{mean_array.shape} and {std_array.shape}."
+        )
+    return keras.layers.Normalization(
+        mean=mean_array, variance=std_array**2, name="normalization"
+    )(x)
+
+
+def _conv_stages(x: Any, params: Mapping[str, Any], regularizer: Any) -> Any:
+    import keras
+
+    stages = params["stages"]
+    pool = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}
+    for stage, filters in enumerate(per_layer_values(params, "filters", stages)):
+        if stage > 0:
+            x = pool[params["pooling"]](2, padding="same", name=f"pool_{stage}")(x)
+        x = _conv_block(x, params, filters, regularizer, f"stage_{stage}")
+    return x
+
+
+def _conv_block(
+    x: Any, params: Mapping[str, Any], filters: int, regularizer: Any, name: str
+) -> Any:
+    import keras
+
+    block = params["block"]
+    batch_norm = params["batch_norm"]
+    convs = params["convs_per_stage"]
+    shortcut = x
+    for index in range(convs):
+        x = _conv_layer(
+            block,
+            filters,
+            params["kernel_size"],
+            regularizer,
+            use_bias=not batch_norm,  # redundant in front of batch normalization
+            name=f"{name}_conv_{index}",
+        )(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name=f"{name}_batch_norm_{index}")(x)
+        if block == "residual" and index == convs - 1:
+            if shortcut.shape[-1] != filters:
+                shortcut = _conv_layer(
+                    "plain", filters, 1, regularizer, True, f"{name}_shortcut"
+                )(shortcut)
+            x = keras.layers.Add(name=f"{name}_add")([x, shortcut])
+        x = keras.layers.Activation("relu", name=f"{name}_relu_{index}")(x)
+    return x
+
+
+def _conv_layer(
+    block: str,
+    filters: int,
+    kernel_size: int,
+    regularizer: Any,
+    use_bias: bool,
+    name: str,
+) -> keras.layers.Layer:
+    import keras
+
+    if block == "separable":
+        return keras.layers.SeparableConv2D(
+            filters,
+            kernel_size,
+            padding="same",
+            use_bias=use_bias,
+            depthwise_regularizer=regularizer,
+            pointwise_regularizer=regularizer,
+            name=name,
+        )
+    if block not in BLOCKS:
+        raise ValueError(f"Unknown block {block!r}; choose from {list(BLOCKS)}.")
+    return keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        padding="same",
+        use_bias=use_bias,
+        kernel_regularizer=regularizer,
+        name=name,
+    )
+
+
+def _backbone_features(
+    x: Any,
+    name: str,
+    params: Mapping[str, Any],
+    channels: int,
+    pretrained_weights: str | os.PathLike[str] | None,
+) -> Any:
+    import keras
+
+    _check_backbone(name)
+    if pretrained_weights is None:
+        raise ValueError(
+            f"The sample chose backbone={name!r}; pass the same pretrained_weights "
+            "that built the search space."
+        )
+    if channels not in (1, 3):
+        raise ValueError(
+            f"A pretrained backbone needs 1 or 3 channels; got {channels}."
+        )
+    if channels == 1:
+        x = keras.layers.Concatenate(name="gray_to_rgb")([x, x, x])
+    constructor = getattr(keras.applications, BACKBONES[name])
+    backbone = constructor(
+        include_top=False,
+        weights=os.fspath(pretrained_weights),
+        input_shape=(x.shape[1], x.shape[2], 3),
+        name="backbone",
+    )
+    _freeze(backbone, fine_tune=bool(params.get("fine_tune", False)))
+    if name == "resnet50":
+        bgr = np.eye(3)[::-1]
+        x = _frozen_affine(x, bgr, -np.asarray(CAFFE_MEAN_BGR), "caffe_preprocessing")
+    elif name == "efficientnet_b0":
+        x = _efficientnet_correction(x, backbone)
+    return backbone(x)
+
+
+def _freeze(backbone: keras.Model, fine_tune: bool) -> None:
+    """Freeze the backbone, or all but its batch normalization when fine-tuning.
+
+    In Keras 3 ``backbone(x, training=False)`` does not survive ``fit`` (the outer
+    ``training=True`` wins), so batch normalization is kept in inference mode the way
+    that does: a non-trainable ``BatchNormalization`` always uses its moving statistics.
+    """
+    import keras
+
+    backbone.trainable = fine_tune
+    if fine_tune:
+        for layer in backbone.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
+
+
+def _efficientnet_correction(x: Any, backbone: keras.Model) -> Any:
+    # EfficientNet built with weights="imagenet" divides its normalized input by
+    # sqrt(std) once more; given a weights file, Keras leaves that step out. The same
+    # per-channel affine map, moved in front of the backbone, restores it.
+    import keras
+
+    normalization = next(
+        layer
+        for layer in backbone.layers
+        if isinstance(layer, keras.layers.Normalization)
+    )
+    mean = np.asarray(keras.ops.convert_to_numpy(normalization.mean)).reshape(-1)
+    scale = 1.0 / np.sqrt(np.asarray(IMAGENET_STD_RGB))
+    return _frozen_affine(
+        x, np.diag(scale), 255.0 * mean * (1.0 - scale), "efficientnet_rescaling"
+    )
+
+
+def _frozen_affine(x: Any, matrix: np.ndarray, bias: np.ndarray, name: str) -> Any:
+    """``out[c] = sum_k x[k] * matrix[c, k] + bias[c]`` as a frozen 1x1 convolution."""
+    import keras
+
+    layer = keras.layers.Conv2D(3, 1, trainable=False, name=name)
+    outputs = layer(x)
+    kernel = np.asarray(matrix, dtype="float32").T.reshape(1, 1, 3, 3)
+    layer.set_weights([kernel, np.asarray(bias, dtype="float32")])
+    return outputs
+
+
+# A known-good first trial for small images, so a one-trial search starts sensibly.
+CNN_DEFAULTS = {
+    "stages": 2,
+    "filters_0": 32,
+    "filters_1": 64,
+    "kernel_size": 3,
+    "block": "plain",
+    "convs_per_stage": 2,
+    "batch_norm": True,
+    "pooling": "max",
+    "head": "global_average",
+    "dropout": 0.2,
+    "dense_units": 0,
+    "l2": 1e-5,
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "batch_size": 32,
+}
