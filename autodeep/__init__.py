@@ -9,7 +9,12 @@ import os
 # TensorFlow's C++ start-up notices drown the useful output; users can still set this.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from autodeep.estimators import TabularClassifier, TabularRegressor
+from autodeep.estimators import (
+    ImageClassifier,
+    ImageRegressor,
+    TabularClassifier,
+    TabularRegressor,
+)
 from autodeep.io import load
 from autodeep.search_spaces import Choice, Fixed, Float, Int
 
@@ -19,6 +24,8 @@ __all__ = [
     "Choice",
     "Fixed",
     "Float",
+    "ImageClassifier",
+    "ImageRegressor",
     "Int",
     "TabularClassifier",
     "TabularRegressor",

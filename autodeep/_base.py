@@ -154,13 +154,16 @@ class AutoDeepEstimator(BaseEstimator):
                 f"This {type(self).__name__} estimator requires y to be passed, but the "
                 "target y is None."
             )
-        y = column_or_1d(y, warn=True)
+        if getattr(self, "_multi_output", False) and np.ndim(y) == 2:
+            y = np.asarray(y)  # several targets, one column each
+        else:
+            y = column_or_1d(y, warn=True)
         if len(y) != len(X):
             raise ValueError(
                 f"X and y have different lengths: X has {len(X)} rows, y has {len(y)}. "
                 "Pass one target value per row of X."
             )
-        missing = np.flatnonzero(pd.isna(y))
+        missing = np.flatnonzero(pd.isna(y).reshape(len(y), -1).any(axis=1))
         if len(missing):
             raise ValueError(
                 f"y has {len(missing)} missing value(s) (NaN or None), first at row(s) "
@@ -251,13 +254,13 @@ class RegressorTargetMixin:
                 f"A regressor needs a numeric target; y could not be read as numbers "
                 f"({error}). Use a classifier for categorical targets."
             ) from error
-        bad = np.flatnonzero(~np.isfinite(y))
+        bad = np.flatnonzero(~np.isfinite(y).reshape(len(y), -1).all(axis=1))
         if len(bad):
             raise ValueError(
                 f"y has {len(bad)} infinite value(s), first at row(s) {bad[:5].tolist()}. "
                 "Drop those rows or replace the values."
             )
-        return Regression(), y
+        return Regression(n_outputs=1 if y.ndim == 1 else y.shape[1]), y
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, in the units of the training target."""

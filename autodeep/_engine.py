@@ -69,6 +69,8 @@ class Plan:
     build_model: Callable[[Mapping[str, Any], Any, Task], Any]
     make_resampler: Callable[[Any, int], Any] = lambda preprocessor, seed: None
     class_weights: Callable[[np.ndarray], Any] = lambda y: None
+    # Extra ``model.compile`` arguments (``jit_compile`` for images on a GPU).
+    compile_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,7 +239,9 @@ def _new_model(
     _backend.seed_everything(seed, deterministic=settings.deterministic)
     start = time.monotonic()
     model = plan.build_model(params, prepared.preprocessor, plan.task)
-    model.compile(optimizer=make_optimizer(params), loss=plan.task.loss())
+    model.compile(
+        optimizer=make_optimizer(params), loss=plan.task.loss(), **plan.compile_options
+    )
     timings["keras_build"] += time.monotonic() - start
     return model
 

@@ -11,6 +11,7 @@ from autodeep._base import (
     ClassifierTargetMixin,
     RegressorTargetMixin,
 )
+from autodeep._image import _ImageMixin
 from autodeep._tabular import _TabularMixin
 
 _COMMON_DOC = """
@@ -20,16 +21,8 @@ _COMMON_DOC = """
         Seconds for the whole ``fit``, refit included.
     max_epochs : int, default=100
         Most epochs one trial trains for (early stopping usually ends it sooner).
-    search_space : dict or None, default=None
-        Overrides of the default MLP space: a value fixes a dimension, a ``(low, high)``
-        tuple sets a range, a list a set of choices, e.g.
-        ``{"optimizer": "adam", "depth": (1, 3)}``. See :func:`autodeep.search_spaces.mlp_space`.
     pruner : {"hyperband", "median"} or None, default="hyperband"
         How Optuna stops unpromising trials early from their per-epoch validation loss.
-    scaler : {"standard", "minmax", "robust", "quantile"} or None, default="standard"
-        Scaling of numeric features (after median imputation).
-    max_onehot_categories : int, default=10
-        Categorical columns with more categories are embedded instead of one-hot encoded.
     validation_fraction : float, default=0.2
         Share of the training data held out to score trials.
     n_iter_no_change : int, default=10
@@ -58,6 +51,40 @@ _COMMON_DOC = """
     verbose : {0, 1, 2}, default=1
         0 silent; 1 a progress bar for the search and one log line per trial; 2 also
         per-epoch Keras logs."""
+
+_TABULAR_DOC = """
+    search_space : dict or None, default=None
+        Overrides of the default MLP space: a value fixes a dimension, a ``(low, high)``
+        tuple sets a range, a list a set of choices, e.g.
+        ``{"optimizer": "adam", "depth": (1, 3)}``. See :func:`autodeep.search_spaces.mlp_space`.
+    scaler : {"standard", "minmax", "robust", "quantile"} or None, default="standard"
+        Scaling of numeric features (after median imputation).
+    max_onehot_categories : int, default=10
+        Categorical columns with more categories are embedded instead of one-hot encoded."""
+
+_IMAGE_DOC = """
+    search_space : dict or None, default=None
+        Overrides of the default CNN space (see :func:`autodeep.search_spaces.cnn_space`),
+        e.g. ``{"block": "residual", "stages": (2, 3)}``.
+    augmentation : bool or dict, default=False
+        True: whether and how strongly to augment (random flip, rotation, zoom,
+        translation, contrast) is searched. A dict fixes the settings, e.g.
+        ``{"flip": "horizontal", "rotation": 0.1}``. Augmentation layers are part of the
+        network and act in training only, never at predict time.
+    pretrained_weights : str or None, default=None
+        Path of a local ``keras.applications`` weights file for ``backbone``; transfer
+        learning from it is then part of the search. Nothing is ever downloaded; without
+        a file, backbones are left out of the space.
+    backbone : str, default="mobilenet_v3_small"
+        The architecture ``pretrained_weights`` belongs to.
+    mixed_precision : "auto", True or False, default="auto"
+        float16 computation (float32 weights); "auto" turns it on when a GPU is present.
+    jit_compile : "auto", True or False, default="auto"
+        XLA compilation of the training step; "auto": on when a GPU is present."""
+
+_IMBALANCE_DOC = """
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the training loss (dict keys are class labels)."""
 
 _FITTED_DOC = """
     model_ : keras.Model
@@ -91,9 +118,7 @@ class TabularClassifier(
     datetime columns, with missing values anywhere, or numeric arrays.
 
     Parameters
-    ----------{_COMMON_DOC}
-    class_weight : "balanced", dict or None, default=None
-        Weights of the classes in the training loss (dict keys are class labels).
+    ----------{_COMMON_DOC}{_TABULAR_DOC}{_IMBALANCE_DOC}
     resampling : {{"smote", "random_over", "random_under"}}, sampler or None, default=None
         Resampling of the training part only (SMOTENC when there are categorical
         columns); any imbalanced-learn sampler object also works.
@@ -171,7 +196,7 @@ class TabularRegressor(
     units.
 
     Parameters
-    ----------{_COMMON_DOC}
+    ----------{_COMMON_DOC}{_TABULAR_DOC}
 
     Attributes
     ----------{_FITTED_DOC}
@@ -213,6 +238,181 @@ class TabularRegressor(
         self.pruner = pruner
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
+        self.tuner = tuner
+        self.storage = storage
+        self.study_name = study_name
+        self.n_jobs = n_jobs
+        self.directory = directory
+        self.random_state = random_state
+        self.verbose = verbose
+
+
+_IMAGE_INPUT_DOC = """
+    Images are numpy arrays shaped (n, height, width) or (n, height, width, channels),
+    uint8 or float, or file paths (PNG, JPEG, ...) as a list, array or Series; paths are
+    read in batches while training and predicting, never all at once (see
+    :func:`autodeep.preprocessing.image.from_directory` for one folder per class).
+    Pixel statistics are computed on the training part only, and the network resizes
+    and normalizes its input itself."""
+
+
+class ImageClassifier(
+    ClassifierMixin, ClassifierTargetMixin, _ImageMixin, AutoDeepEstimator
+):
+    __doc__ = f"""Convolutional-network classifier for images, tuned by Optuna.
+{_IMAGE_INPUT_DOC}
+
+    Parameters
+    ----------{_COMMON_DOC}{_IMAGE_DOC}{_IMBALANCE_DOC}
+    resampling : {{"random_over", "random_under"}}, sampler or None, default=None
+        Resampling of the training part's images by repeating or dropping them. SMOTE is
+        refused: interpolating raw pixels does not make real images.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels, in their original type.
+    image_size_ : (int, int)
+        Height and width the network takes.
+    channels_ : int
+        1 (grayscale) or 3 (colour).{_FITTED_DOC}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from autodeep import ImageClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = ImageClassifier(max_trials=1, max_epochs=2, random_state=0, verbose=0)
+    >>> clf.fit(X.reshape(-1, 8, 8), y).predict(X[:3].reshape(-1, 8, 8)).shape
+    (3,)
+    """
+
+    def __init__(
+        self,
+        max_trials: int | None = 10,
+        time_budget: float | None = None,
+        max_epochs: int = 50,
+        search_space: dict[str, Any] | None = None,
+        pruner: str | None = "hyperband",
+        augmentation: bool | dict[str, Any] = False,
+        pretrained_weights: str | None = None,
+        backbone: str = "mobilenet_v3_small",
+        mixed_precision: bool | str = "auto",
+        jit_compile: bool | str = "auto",
+        class_weight: str | dict[Any, float] | None = None,
+        resampling: Any = None,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        refit: bool = True,
+        tuner: str = "optuna",
+        storage: Any = None,
+        study_name: str | None = None,
+        n_jobs: int | None = 1,
+        directory: str | None = None,
+        random_state: Any = None,
+        verbose: int = 1,
+    ) -> None:
+        self.max_trials = max_trials
+        self.time_budget = time_budget
+        self.max_epochs = max_epochs
+        self.search_space = search_space
+        self.pruner = pruner
+        self.augmentation = augmentation
+        self.pretrained_weights = pretrained_weights
+        self.backbone = backbone
+        self.mixed_precision = mixed_precision
+        self.jit_compile = jit_compile
+        self.class_weight = class_weight
+        self.resampling = resampling
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
+        self.tuner = tuner
+        self.storage = storage
+        self.study_name = study_name
+        self.n_jobs = n_jobs
+        self.directory = directory
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _settings(self) -> Any:
+        from autodeep._image import SMOTE_ON_IMAGES
+        from autodeep.preprocessing.imbalance import check_resampling
+
+        if self.resampling == "smote":
+            raise ValueError(SMOTE_ON_IMAGES)
+        check_resampling(self.resampling)
+        return super()._settings()
+
+
+class ImageRegressor(
+    RegressorMixin, RegressorTargetMixin, _ImageMixin, AutoDeepEstimator
+):
+    __doc__ = f"""Convolutional-network regressor for images, tuned by Optuna.
+{_IMAGE_INPUT_DOC}
+
+    ``y`` may hold one target or several (a 2-D array, one column per target); each is
+    standardized for training and predictions are mapped back to its units.
+
+    Parameters
+    ----------{_COMMON_DOC}{_IMAGE_DOC}
+
+    Attributes
+    ----------
+    image_size_ : (int, int)
+        Height and width the network takes.
+    channels_ : int
+        1 (grayscale) or 3 (colour).{_FITTED_DOC}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from autodeep import ImageRegressor
+    >>> X = np.random.default_rng(0).integers(0, 255, (64, 8, 8), dtype=np.uint8)
+    >>> y = X.mean(axis=(1, 2))
+    >>> reg = ImageRegressor(max_trials=1, max_epochs=2, random_state=0, verbose=0)
+    >>> reg.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _multi_output = True
+
+    def __init__(
+        self,
+        max_trials: int | None = 10,
+        time_budget: float | None = None,
+        max_epochs: int = 50,
+        search_space: dict[str, Any] | None = None,
+        pruner: str | None = "hyperband",
+        augmentation: bool | dict[str, Any] = False,
+        pretrained_weights: str | None = None,
+        backbone: str = "mobilenet_v3_small",
+        mixed_precision: bool | str = "auto",
+        jit_compile: bool | str = "auto",
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        refit: bool = True,
+        tuner: str = "optuna",
+        storage: Any = None,
+        study_name: str | None = None,
+        n_jobs: int | None = 1,
+        directory: str | None = None,
+        random_state: Any = None,
+        verbose: int = 1,
+    ) -> None:
+        self.max_trials = max_trials
+        self.time_budget = time_budget
+        self.max_epochs = max_epochs
+        self.search_space = search_space
+        self.pruner = pruner
+        self.augmentation = augmentation
+        self.pretrained_weights = pretrained_weights
+        self.backbone = backbone
+        self.mixed_precision = mixed_precision
+        self.jit_compile = jit_compile
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit

@@ -1,0 +1,157 @@
+"""Image input: checks for arrays and file paths, and the engine plan (CNN space)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+SMOTE_ON_IMAGES = (
+    "resampling='smote' is not available for images: SMOTE makes new samples by "
+    "interpolating between feature vectors, and between raw images that gives blended "
+    "pictures that are not real examples of either. Use resampling='random_over' (or "
+    "'random_under') or class_weight='balanced'."
+)
+
+
+class _ImageMixin:
+    """Input checks and the engine plan for images (arrays or file paths)."""
+
+    augmentation: bool | dict[str, Any]
+    pretrained_weights: str | None
+    backbone: str
+    mixed_precision: bool | str
+    jit_compile: bool | str
+    search_space: dict[str, Any] | None
+
+    def _validate_X(self, X: Any, reset: bool) -> Any:
+        from autodeep.preprocessing.image import (
+            ImagePaths,
+            ImagePreprocessor,
+            is_image_paths,
+        )
+
+        if isinstance(X, ImagePaths):
+            X = X.paths
+        if is_image_paths(X):
+            X = np.asarray([os.fspath(path) for path in X], dtype=object)
+        else:
+            X = np.asarray(X)
+        if not reset:
+            check_is_fitted(self, "preprocessor_")
+            return X
+        # Every image is checked now, before any training: a bad file or array fails
+        # here with its name or index, not in the middle of a trial.
+        check = ImagePreprocessor().fit(X)
+        self.input_kind_ = check.input_kind_
+        self.image_size_ = check.image_size_
+        self.channels_ = check.channels_
+        return X
+
+    def _plan(self, task: Any) -> Any:
+        from autodeep._engine import Plan
+        from autodeep.preprocessing.image import ImagePreprocessor
+        from autodeep.preprocessing.imbalance import class_weights, make_resampler
+        from autodeep.search_spaces import apply_overrides, cnn_space
+        from autodeep.search_spaces.image import CNN_DEFAULTS
+
+        if self.pretrained_weights is not None and not os.path.isfile(
+            self.pretrained_weights
+        ):
+            raise FileNotFoundError(
+                f"pretrained_weights={self.pretrained_weights!r} is not a file. Pass the "
+                "path of a local keras.applications weights file; autodeep never "
+                "downloads weights."
+            )
+        space = cnn_space(
+            self.image_size_,
+            self.augmentation,
+            self.pretrained_weights,
+            self.backbone if self.pretrained_weights is not None else None,
+        )
+        gpu = _has_gpu()
+        plan = Plan(
+            task=task,
+            space=apply_overrides(space, self.search_space),
+            default_params=CNN_DEFAULTS,
+            make_preprocessor=ImagePreprocessor,
+            build_model=partial(
+                _build_image_model,
+                pretrained_weights=self.pretrained_weights,
+                mixed_precision=_switch("mixed_precision", self.mixed_precision, gpu),
+            ),
+            compile_options={
+                "jit_compile": _switch("jit_compile", self.jit_compile, gpu)
+            },
+        )
+        resampling = getattr(self, "resampling", None)
+        if resampling == "smote":
+            raise ValueError(SMOTE_ON_IMAGES)
+        if resampling is not None:
+            plan.make_resampler = lambda pre, seed: make_resampler(
+                resampling, [], 1, seed
+            )
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is not None:
+            classes = self.classes_  # type: ignore[attr-defined]
+            class_weights(class_weight, np.arange(len(classes)), classes)  # fail early
+            plan.class_weights = lambda y: class_weights(class_weight, y, classes)
+        return plan
+
+
+def _build_image_model(
+    params: Mapping[str, Any],
+    preprocessor: Any,
+    task: Any,
+    pretrained_weights: str | None,
+    mixed_precision: bool,
+) -> Any:
+    from autodeep.search_spaces.image import build_cnn
+
+    with _dtype_policy("mixed_float16" if mixed_precision else None):
+        return build_cnn(
+            params,
+            preprocessor.image_size_,
+            preprocessor.channels_,
+            preprocessor.mean_,
+            preprocessor.std_,
+            task.n_outputs,
+            task.output_activation,
+            pretrained_weights=pretrained_weights,
+        )
+
+
+@contextmanager
+def _dtype_policy(name: str | None) -> Any:
+    """Build layers under dtype policy ``name`` (the global policy is put back after)."""
+    import keras
+
+    if name is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _has_gpu() -> bool:
+    from autodeep import _backend
+
+    return bool(_backend.framework().has_gpu())
+
+
+def _switch(name: str, value: bool | str, gpu: bool) -> bool:
+    """``"auto"``: on when a GPU is present; otherwise the user's True / False."""
+    if value == "auto":
+        return gpu
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"{name} must be 'auto', True or False; got {value!r}.")
