@@ -137,9 +137,10 @@ def test_time_budget_bounds_the_fit(cancer):
         max_trials=None, time_budget=budget, random_state=0, verbose=0
     ).fit(X_train, y_train)
     elapsed = time.monotonic() - start
+    # The contract: the fit ends within 10% or 30 s of the budget, whichever is larger.
     assert elapsed <= budget + max(0.1 * budget, 30)
+    assert clf.timings_["total"] <= budget + max(0.1 * budget, 30)
     assert len(clf.leaderboard_) >= 1
-    assert clf.timings_["total"] <= budget * 1.1
 
 
 def test_search_space_override_is_respected(cancer):

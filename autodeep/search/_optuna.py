@@ -48,6 +48,7 @@ SEED_MAX = 2**31 - 1
 HEARTBEAT = 5
 GRACE = 20
 MAX_RETRY = 2
+SCHEMA_ATTEMPTS = 4
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 LOST = "its worker stopped mid-trial; re-queued"
 
@@ -206,12 +207,28 @@ def make_storage(storage: Any, n_jobs: int = 1) -> optuna.storages.BaseStorage |
             if "heartbeat_stale_trial_callback" in takes
             else "failed_trial_callback"
         )
-        return optuna.storages.RDBStorage(
-            url,
-            heartbeat_interval=HEARTBEAT,
-            grace_period=GRACE,
-            **{callback: _retry_callback()},
-        )
+        options = {
+            "heartbeat_interval": HEARTBEAT,
+            "grace_period": GRACE,
+            callback: _retry_callback(),
+        }
+        return _rdb_storage(url, options)
+
+
+def _rdb_storage(url: str, options: dict[str, Any]) -> optuna.storages.RDBStorage:
+    """Connect to a database storage, creating Optuna's tables if it is new.
+
+    Workers that start together on a new database race to create the tables; the
+    losers fail with an integrity error, and find the tables there when they retry.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for attempt in range(SCHEMA_ATTEMPTS - 1):
+        try:
+            return optuna.storages.RDBStorage(url, **options)
+        except SQLAlchemyError:
+            time.sleep(0.5 * (attempt + 1))
+    return optuna.storages.RDBStorage(url, **options)
 
 
 def _retry_callback() -> Any:

@@ -107,7 +107,7 @@ def cnn_space(
     cnn = {"backbone": ["none"]} if "backbone" in space else None
     space.update(
         {
-            "stages": Int(1, max_stages(min(resolutions, default=side)), when=cnn),
+            "stages": Int(1, _max_stages(min(resolutions, default=side)), when=cnn),
             "filters": Int(16, 256, log=True, per_layer="stages", when=cnn),
             "kernel_size": Choice([3, 5], when=cnn),
             "block": Choice(BLOCKS, when=cnn),
@@ -132,7 +132,7 @@ def cnn_space(
     return space
 
 
-def max_stages(side: int) -> int:
+def _max_stages(side: int) -> int:
     """Most stages whose poolings (2x2, ``same`` padding) keep ``side`` at >= 2."""
     stages = 1
     while stages < MAX_STAGES and math.ceil(side / 2) >= 2:
@@ -235,7 +235,7 @@ def _check_augmentation(key: str, value: Any) -> None:
         )
 
 
-def augmentation_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+def _augmentation_settings(params: Mapping[str, Any]) -> dict[str, Any]:
     """The augmentation a sample asks for, as ``{"flip": mode, "rotation": f, ...}``.
 
     With ``augment_strength`` ``s``: horizontal flip, rotation ``s / 3`` of a full
@@ -271,12 +271,19 @@ def build_cnn(
 ) -> keras.Model:
     """Build an (uncompiled) CNN from one sample of :func:`cnn_space`.
 
-    The input is raw pixels of shape ``image_size + (channels,)``. ``mean`` and ``std``
-    (shape ``(channels,)``, on the raw 0..255 scale) feed a ``Normalization`` layer in
-    front of the convolutional stages. A pretrained backbone ignores them and gets the
-    input its ImageNet weights expect instead: MobileNetV3 and EfficientNetB0 rescale
-    raw pixels themselves; ResNet50 gets caffe-style BGR with the ImageNet mean
-    subtracted. A grayscale image is repeated to three channels for a backbone.
+    The input is raw pixels of shape ``image_size + (channels,)``, cast to float32.
+    The model resizes them (``resize``, when ``resolution`` differs), augments them
+    (``augment_*`` layers, on raw pixels because ``RandomContrast`` clips to 0..255),
+    then normalizes them with ``mean`` and ``std`` (shape ``(channels,)``, raw 0..255
+    scale) in front of the convolutional stages ``stage_<i>_conv_<j>``. The last
+    feature map is the input of the ``head_pool`` layer (for Grad-CAM).
+
+    A pretrained backbone is one nested layer named ``backbone``; it ignores ``mean``
+    and ``std`` and gets the input its ImageNet weights expect: MobileNetV3 rescales
+    raw pixels itself; ResNet50 gets caffe-style BGR minus the ImageNet mean and
+    EfficientNetB0 the rescaling Keras omits for a weights file (both a frozen 1x1
+    convolution, ``backbone_preprocessing``). Grayscale is repeated to three channels.
+    Frozen, it runs in inference mode; fine-tuned, its batch normalization stays frozen.
 
     Examples
     --------
@@ -294,7 +301,7 @@ def build_cnn(
     inputs = keras.Input(shape=(height, width, channels), name="image")
     # The Input is float32, so Keras casts uint8 pixels on entry.
     x = _resize(inputs, params, (height, width))
-    x = _augment(x, augmentation_settings(params))
+    x = _augment(x, _augmentation_settings(params))
     regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
     name = params.get("backbone", "none")
     if name == "none":
@@ -317,11 +324,14 @@ def build_cnn(
             name="head_dense",
         )(x)
     logits = keras.layers.Dense(n_outputs, name="logits")(x)
-    outputs = keras.layers.Activation(output_activation, name="output")(logits)
+    # float32 even under a mixed-precision policy, so softmax and losses stay stable.
+    outputs = keras.layers.Activation(
+        output_activation, dtype="float32", name="output"
+    )(logits)
     return keras.Model(inputs, outputs, name="autodeep_cnn")
 
 
-def resized_shape(
+def _resized_shape(
     params: Mapping[str, Any], image_size: tuple[int, int]
 ) -> tuple[int, int]:
     """Height and width after the ``resolution`` the sample chose (aspect ratio kept)."""
@@ -337,7 +347,7 @@ def resized_shape(
 def _resize(x: Any, params: Mapping[str, Any], image_size: tuple[int, int]) -> Any:
     import keras
 
-    shape = resized_shape(params, image_size)
+    shape = _resized_shape(params, image_size)
     if shape == tuple(image_size):
         return x
     # Resize before augmenting: the random layers then work on fewer pixels.
@@ -348,18 +358,17 @@ def _augment(x: Any, settings: Mapping[str, Any]) -> Any:
     import keras
 
     layers = keras.layers
-    # Applied to raw pixels: RandomContrast clips to its value_range, (0, 255).
-    if settings.get("flip"):
-        x = layers.RandomFlip(settings["flip"], name="augment_flip")(x)
-    if settings.get("rotation"):
-        x = layers.RandomRotation(settings["rotation"], name="augment_rotation")(x)
-    if settings.get("zoom"):
-        x = layers.RandomZoom(settings["zoom"], name="augment_zoom")(x)
-    if settings.get("translation"):
-        factor = settings["translation"]
-        x = layers.RandomTranslation(factor, factor, name="augment_translation")(x)
-    if settings.get("contrast"):
-        x = layers.RandomContrast(settings["contrast"], name="augment_contrast")(x)
+    make = {
+        "flip": layers.RandomFlip,
+        "rotation": layers.RandomRotation,
+        "zoom": layers.RandomZoom,
+        "translation": lambda f, name: layers.RandomTranslation(f, f, name=name),
+        "contrast": layers.RandomContrast,
+    }
+    # On raw pixels: RandomContrast clips to its value_range, (0, 255).
+    for key in AUGMENTATIONS:
+        if settings.get(key):
+            x = make[key](settings[key], name=f"augment_{key}")(x)
     return x
 
 
@@ -430,25 +439,19 @@ def _conv_layer(
 ) -> keras.layers.Layer:
     import keras
 
+    if block not in BLOCKS:
+        raise ValueError(f"Unknown block {block!r}; choose from {list(BLOCKS)}.")
+    common: dict[str, Any] = {"padding": "same", "use_bias": use_bias, "name": name}
     if block == "separable":
         return keras.layers.SeparableConv2D(
             filters,
             kernel_size,
-            padding="same",
-            use_bias=use_bias,
             depthwise_regularizer=regularizer,
             pointwise_regularizer=regularizer,
-            name=name,
+            **common,
         )
-    if block not in BLOCKS:
-        raise ValueError(f"Unknown block {block!r}; choose from {list(BLOCKS)}.")
     return keras.layers.Conv2D(
-        filters,
-        kernel_size,
-        padding="same",
-        use_bias=use_bias,
-        kernel_regularizer=regularizer,
-        name=name,
+        filters, kernel_size, kernel_regularizer=regularizer, **common
     )
 
 
@@ -483,7 +486,7 @@ def _backbone_features(
     _freeze(backbone, fine_tune=bool(params.get("fine_tune", False)))
     if name == "resnet50":
         bgr = np.eye(3)[::-1]
-        x = _frozen_affine(x, bgr, -np.asarray(CAFFE_MEAN_BGR), "caffe_preprocessing")
+        x = _frozen_affine(x, bgr, -np.asarray(CAFFE_MEAN_BGR))
     elif name == "efficientnet_b0":
         x = _efficientnet_correction(x, backbone)
     return backbone(x)
@@ -518,16 +521,14 @@ def _efficientnet_correction(x: Any, backbone: keras.Model) -> Any:
     )
     mean = np.asarray(keras.ops.convert_to_numpy(normalization.mean)).reshape(-1)
     scale = 1.0 / np.sqrt(np.asarray(IMAGENET_STD_RGB))
-    return _frozen_affine(
-        x, np.diag(scale), 255.0 * mean * (1.0 - scale), "efficientnet_rescaling"
-    )
+    return _frozen_affine(x, np.diag(scale), 255.0 * mean * (1.0 - scale))
 
 
-def _frozen_affine(x: Any, matrix: np.ndarray, bias: np.ndarray, name: str) -> Any:
+def _frozen_affine(x: Any, matrix: np.ndarray, bias: np.ndarray) -> Any:
     """``out[c] = sum_k x[k] * matrix[c, k] + bias[c]`` as a frozen 1x1 convolution."""
     import keras
 
-    layer = keras.layers.Conv2D(3, 1, trainable=False, name=name)
+    layer = keras.layers.Conv2D(3, 1, trainable=False, name="backbone_preprocessing")
     outputs = layer(x)
     kernel = np.asarray(matrix, dtype="float32").T.reshape(1, 1, 3, 3)
     layer.set_weights([kernel, np.asarray(bias, dtype="float32")])
