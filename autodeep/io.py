@@ -28,6 +28,15 @@ import numpy as np
 
 FORMAT = "autodeep-model"
 FORMAT_VERSION = 1
+# Fitted attributes that describe the input (whichever the estimator has).
+INPUT_ATTRIBUTES = (
+    "n_features_in_",
+    "feature_names_in_",
+    "classes_",
+    "input_kind_",
+    "image_size_",
+    "channels_",
+)
 FILES = ("model.keras", "state.skops", "metadata.json")
 # Types in state.skops may only come from these packages.
 TRUSTED_PREFIXES = ("autodeep.", "sklearn.", "imblearn.", "numpy.", "builtins.slice")
@@ -44,9 +53,15 @@ PACKAGES = (
 
 
 def _estimator_classes() -> dict[str, type]:
-    from autodeep.estimators import TabularClassifier, TabularRegressor
+    from autodeep import estimators
 
-    return {cls.__name__: cls for cls in (TabularClassifier, TabularRegressor)}
+    names = [
+        "TabularClassifier",
+        "TabularRegressor",
+        "ImageClassifier",
+        "ImageRegressor",
+    ]
+    return {name: getattr(estimators, name) for name in names}
 
 
 def save(estimator: Any, path: str | os.PathLike[str]) -> None:
@@ -69,9 +84,8 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> None:
         "params": estimator.get_params(deep=False),
         "preprocessor": estimator.preprocessor_,
         "target_transform": estimator.target_transform_,
-        "n_features_in": estimator.n_features_in_,
     }
-    for name in ("classes_", "feature_names_in_"):
+    for name in INPUT_ATTRIBUTES:
         if hasattr(estimator, name):
             state[name] = getattr(estimator, name)
     skops.io.dump(state, folder / "state.skops")
@@ -89,18 +103,29 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> None:
         "backend": keras.config.backend(),
         "python": platform.python_version(),
         "versions": {name: _version(name) for name in PACKAGES},
-        "input_schema": {
-            "n_features_in": int(estimator.n_features_in_),
-            "feature_names": [
-                str(c) for c in getattr(estimator, "feature_names_in_", [])
-            ],
-            "column_kinds": {
-                str(k): v for k, v in estimator.preprocessor_.column_kinds_.items()
-            },
-        },
+        "input_schema": _input_schema(estimator),
         "sha256": {name: _sha256(folder / name) for name in FILES},
     }
     _write_json(folder / "manifest.json", manifest)
+
+
+def _input_schema(estimator: Any) -> dict[str, Any]:
+    """What the model takes as input, for people reading the manifest."""
+    if hasattr(estimator, "image_size_"):
+        return {
+            "kind": "images",
+            "given_as": estimator.input_kind_,
+            "image_size": list(estimator.image_size_),
+            "channels": int(estimator.channels_),
+        }
+    return {
+        "kind": "table",
+        "n_features_in": int(estimator.n_features_in_),
+        "feature_names": [str(c) for c in getattr(estimator, "feature_names_in_", [])],
+        "column_kinds": {
+            str(k): v for k, v in estimator.preprocessor_.column_kinds_.items()
+        },
+    }
 
 
 def load(path: str | os.PathLike[str]) -> Any:
@@ -152,8 +177,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     estimator.preprocessor_ = state["preprocessor"]
     target = state["target_transform"]
     estimator.target_transform_ = tuple(target) if isinstance(target, list) else target
-    estimator.n_features_in_ = state["n_features_in"]
-    for name in ("classes_", "feature_names_in_"):
+    for name in INPUT_ATTRIBUTES:
         if name in state:
             setattr(estimator, name, state[name])
     for name in METADATA:

@@ -16,7 +16,7 @@ from autodeep import ImageClassifier, ImageRegressor
 from autodeep.preprocessing.image import from_directory
 
 # A small CNN and few epochs: these tests check behaviour, benchmarks/image.py quality.
-SMALL = {"stages": 1, "filters": (16, 16), "convs_per_stage": 1, "dense_units": 0}
+SMALL = {"stages": 2, "filters": (16, 32), "convs_per_stage": 1, "dense_units": 0}
 FAST = {"max_trials": 1, "max_epochs": 8, "random_state": 0, "verbose": 0}
 
 
@@ -32,10 +32,7 @@ def digit_files(tmp_path_factory, digits):
     """Digits as PNG files, one folder per class, at 16x16 (a few in colour)."""
     X_train, X_test, y_train, y_test = digits
     root = tmp_path_factory.mktemp("digits")
-    for part, X, y in (
-        ("train", X_train[:400], y_train[:400]),
-        ("test", X_test, y_test),
-    ):
+    for part, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
         for i, (image, label) in enumerate(zip(X, y, strict=True)):
             folder = root / part / str(label)
             folder.mkdir(parents=True, exist_ok=True)
@@ -113,7 +110,7 @@ def test_augmentation_in_the_space_and_off_at_predict(digits):
     )
     assert clf.best_params_["augment"] is True
     names = [layer.name for layer in clf.model_.layers]
-    assert any("random" in name for name in names)
+    assert any(name.startswith("augment") for name in names)
     assert np.array_equal(
         clf.predict_proba(X_test[:20]), clf.predict_proba(X_test[:20])
     )
@@ -150,13 +147,13 @@ def test_corrupt_file_is_named_before_training(tmp_path, digit_files, no_trainin
     paths, labels = from_directory(digit_files / "train")
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG not really an image")
-    with pytest.raises(ValueError, match="broken.png"):
+    with pytest.raises(ValueError, match=r"broken\.png"):
         _classifier().fit([*paths[:20], str(bad)], [*labels[:20], "0"])
 
 
 def test_missing_file_is_named(digit_files, no_training):
     paths, labels = from_directory(digit_files / "train")
-    with pytest.raises((ValueError, FileNotFoundError), match="nowhere.png"):
+    with pytest.raises((ValueError, FileNotFoundError), match=r"nowhere\.png"):
         _classifier().fit([*paths[:20], "nowhere.png"], [*labels[:20], "0"])
 
 
@@ -169,7 +166,7 @@ def test_arrays_of_the_wrong_shape(shape, no_training):
 
 def test_smote_is_refused_with_the_reason(digits, no_training):
     X_train, _, y_train, _ = digits
-    with pytest.raises(ValueError, match="SMOTE.*random_over"):
+    with pytest.raises(ValueError, match=r"SMOTE.*random_over"):
         _classifier(resampling="smote").fit(X_train, y_train)
 
 

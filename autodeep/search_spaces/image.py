@@ -25,7 +25,7 @@ from autodeep.search_spaces._space import (
     SearchSpace,
     per_layer_values,
 )
-from autodeep.search_spaces.tabular import mlp_space
+from autodeep.search_spaces.tabular import BATCH_NORM_MOMENTUM, mlp_space
 
 if TYPE_CHECKING:
     import keras
@@ -418,7 +418,9 @@ def _conv_block(
             name=f"{name}_conv_{index}",
         )(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"{name}_batch_norm_{index}")(x)
+            x = keras.layers.BatchNormalization(
+                momentum=BATCH_NORM_MOMENTUM, name=f"{name}_batch_norm_{index}"
+            )(x)
         if block == "residual" and index == convs - 1:
             if shortcut.shape[-1] != filters:
                 shortcut = _conv_layer(
