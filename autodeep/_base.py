@@ -154,7 +154,7 @@ class AutoDeepEstimator(BaseEstimator):
                 f"This {type(self).__name__} estimator requires y to be passed, but the "
                 "target y is None."
             )
-        if getattr(self, "_multi_output", False) and np.ndim(y) == 2:
+        if getattr(self, "_multi_output", False) and np.asarray(y).ndim == 2:
             y = np.asarray(y)  # several targets, one column each
         else:
             y = column_or_1d(y, warn=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -29,6 +30,12 @@ class _ImageMixin:
     jit_compile: bool | str
     search_space: dict[str, Any] | None
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.allow_nan = False  # a NaN pixel is an error, not "missing"
+        tags.input_tags.three_d_array = True
+        return tags
+
     def _validate_X(self, X: Any, reset: bool) -> Any:
         from autodeep.preprocessing.image import (
             ImagePaths,
@@ -41,7 +48,9 @@ class _ImageMixin:
         if is_image_paths(X):
             X = np.asarray([os.fspath(path) for path in X], dtype=object)
         else:
-            X = np.asarray(X)
+            X = _check_pixels(self, X, reset)
+            if X.ndim == 2:
+                X = _rows_as_images(X, reset)
         if not reset:
             check_is_fitted(self, "preprocessor_")
             return X
@@ -102,6 +111,41 @@ class _ImageMixin:
             class_weights(class_weight, np.arange(len(classes)), classes)  # fail early
             plan.class_weights = lambda y: class_weights(class_weight, y, classes)
         return plan
+
+
+def _check_pixels(estimator: Any, X: Any, reset: bool) -> np.ndarray:
+    """A numeric, finite, dense array of at least 2 dimensions (scikit-learn's checks).
+
+    At predict time the height of an image array is not checked as a feature count:
+    the preprocessing names the expected image size instead.
+    """
+    from sklearn.utils.validation import check_array, validate_data
+
+    options: dict[str, Any] = {"allow_nd": True, "dtype": "numeric"}
+    if reset:
+        return np.asarray(validate_data(estimator, X=X, reset=True, **options))
+    X = check_array(X, **options)
+    if X.ndim == 2:
+        validate_data(estimator, X=X, reset=False, **options)
+    return np.asarray(X)
+
+
+def _rows_as_images(X: np.ndarray, reset: bool) -> np.ndarray:
+    """A 2-D array (n, d) is read as n one-row grayscale images of d pixels.
+
+    This keeps 1-D signals (spectra, sensor traces) and scikit-learn's own estimator
+    checks working; flattened pictures should be reshaped to (n, height, width) first,
+    hence the warning.
+    """
+    if reset:
+        warnings.warn(
+            f"X has shape {X.shape}: each row is read as one image of 1 x {X.shape[1]} "
+            "pixels. If the rows are flattened pictures, reshape X to (n_images, "
+            "height, width) so the network sees them as 2-D images.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return X[:, None, :]
 
 
 def _build_image_model(

@@ -252,7 +252,8 @@ class TabularRegressor(
 
 _IMAGE_INPUT_DOC = """
     Images are numpy arrays shaped (n, height, width) or (n, height, width, channels),
-    uint8 or float, or file paths (PNG, JPEG, ...) as a list, array or Series; paths are
+    uint8 or float (a 2-D array (n, d) is read as n one-row images of d pixels, with a
+    warning), or file paths (PNG, JPEG, ...) as a list, array or Series; paths are
     read in batches while training and predicting, never all at once (see
     :func:`autodeep.preprocessing.image.from_directory` for one folder per class).
     Pixel statistics are computed on the training part only, and the network resizes
@@ -379,6 +380,15 @@ class ImageRegressor(
     """
 
     _multi_output = True
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        # scikit-learn's score check fits 10 unrelated columns as a 1 x 10 "image";
+        # a convolution with a global-pooling head cannot tell columns apart, so its
+        # R² there is poor. On real images (benchmarks/image.py) it is not.
+        tags.regressor_tags.poor_score = True
+        return tags
 
     def __init__(
         self,

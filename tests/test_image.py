@@ -157,11 +157,19 @@ def test_missing_file_is_named(digit_files, no_training):
         _classifier().fit([*paths[:20], "nowhere.png"], [*labels[:20], "0"])
 
 
-@pytest.mark.parametrize("shape", [(20, 64), (20, 8, 8, 3, 1), (20, 8, 8, 2)])
+@pytest.mark.parametrize("shape", [(20, 8, 8, 3, 1), (20, 8, 8, 2), (20,)])
 def test_arrays_of_the_wrong_shape(shape, no_training):
     X = np.zeros(shape, dtype=np.uint8)
     with pytest.raises(ValueError, match="shape"):
         _classifier().fit(X, np.arange(20) % 2)
+
+
+def test_two_d_rows_are_one_row_images_with_a_warning(no_training):
+    with (
+        pytest.warns(UserWarning, match="reshape X"),
+        pytest.raises(AssertionError, match="training started"),
+    ):
+        _classifier().fit(np.zeros((20, 64)), np.arange(20) % 2)
 
 
 def test_smote_is_refused_with_the_reason(digits, no_training):
