@@ -84,3 +84,19 @@ def test_fixed_values_never_reach_the_engine():
 def test_invalid_dimensions(build):
     with pytest.raises((ValueError, TypeError)):
         build()
+
+
+def test_per_layer_keys_fix_one_layer_so_best_params_can_be_passed_back():
+    from autodeep.search_spaces import Choice, apply_overrides, mlp_space, sample
+
+    best = {"depth": 2, "units_0": 7, "units_1": (3, 4), "activation": "gelu"}
+    space = apply_overrides(mlp_space(), best)
+
+    def lowest(name, dim):
+        return dim.options[0] if isinstance(dim, Choice) else dim.low
+
+    params = sample(space, lowest)
+    assert params["units_0"] == 7 and params["units_1"] == 3
+    assert params["activation"] == "gelu" and "units_2" not in params
+    with pytest.raises(ValueError, match="units_0"):
+        apply_overrides(mlp_space(), {"unitz_0": 3})

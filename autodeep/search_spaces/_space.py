@@ -143,14 +143,28 @@ def apply_overrides(
             f"dimensions, e.g. {{'optimizer': 'adam', 'depth': (1, 3)}}; got "
             f"{type(overrides).__name__}."
         )
-    unknown = sorted(set(overrides) - set(space))
+    unknown = sorted(k for k in overrides if _base_dimension(space, k) is None)
     if unknown:
         raise ValueError(
-            f"Unknown search_space key(s) {unknown}. Valid keys are: {sorted(space)}."
+            f"Unknown search_space key(s) {unknown}. Valid keys are: {sorted(space)}, "
+            "and <name>_<layer> (e.g. 'units_0') for per-layer dimensions."
         )
     for name, value in overrides.items():
-        result[name] = _override(name, space[name], value)
+        default = space.get(name) or _base_dimension(space, name)
+        result[name] = _override(name, default, value)  # type: ignore[arg-type]
     return result
+
+
+def _base_dimension(space: Mapping[str, Dimension], name: str) -> Dimension | None:
+    """``space[name]``, or the per-layer dimension that ``name`` (``units_0``) is one
+    layer of: so that a trial's ``best_params_`` can be passed back as overrides."""
+    if name in space:
+        return space[name]
+    base, _, layer = name.rpartition("_")
+    dim = space.get(base)
+    if dim is not None and dim.per_layer is not None and layer.isdigit():
+        return dim
+    return None
 
 
 def _override(name: str, default: Dimension, value: Any) -> Dimension:
@@ -192,7 +206,7 @@ def sample(space: Mapping[str, Dimension], suggest: Suggest) -> dict[str, Any]:
     """
     params: dict[str, Any] = {}
     for name, dim in space.items():
-        if not _active(dim, params):
+        if not _active(dim, params) or _is_layer_override(space, name):
             continue
         if dim.per_layer is None:
             params[name] = _draw(name, dim, suggest)
@@ -204,8 +218,16 @@ def sample(space: Mapping[str, Dimension], suggest: Suggest) -> dict[str, Any]:
                 "integer dimension declared before it."
             )
         for layer in range(count):
-            params[f"{name}_{layer}"] = _draw(f"{name}_{layer}", dim, suggest)
+            key = f"{name}_{layer}"
+            params[key] = _draw(key, space.get(key, dim), suggest)
     return params
+
+
+def _is_layer_override(space: Mapping[str, Dimension], name: str) -> bool:
+    """``units_1`` when ``units`` is a per-layer dimension: drawn in its layer's turn."""
+    base, _, layer = name.rpartition("_")
+    dim = space.get(base)
+    return dim is not None and dim.per_layer is not None and layer.isdigit()
 
 
 def _active(dim: Dimension, params: Mapping[str, Any]) -> bool:
