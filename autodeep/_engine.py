@@ -360,17 +360,6 @@ class Trials:
         Uses the weights kept in memory when this process ran that trial; otherwise
         (another worker or an earlier process ran it) trains it again for ``epochs``.
         """
-        if self._best is not None and self._best[1] == dict(params):
-            model = _new_model(
-                self.plan,
-                params,
-                self.stage,
-                self.settings.seed,
-                self.settings,
-                self.timings,
-            )
-            model.set_weights(self._best[2])
-            return model
         model = _new_model(
             self.plan,
             params,
@@ -379,6 +368,9 @@ class Trials:
             self.settings,
             self.timings,
         )
+        if self._best is not None and self._best[1] == dict(params):
+            model.set_weights(self._best[2])
+            return model
         outcome = train(
             model,
             (self.stage.X, self.stage.y),

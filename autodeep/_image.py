@@ -65,7 +65,7 @@ class _ImageMixin:
     def _plan(self, task: Any) -> Any:
         from autodeep._engine import Plan
         from autodeep.preprocessing.image import ImagePreprocessor
-        from autodeep.preprocessing.imbalance import class_weights, make_resampler
+        from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
         from autodeep.search_spaces import apply_overrides, cnn_space
         from autodeep.search_spaces.image import CNN_DEFAULTS
 
@@ -105,11 +105,9 @@ class _ImageMixin:
             plan.make_resampler = lambda pre, seed: make_resampler(
                 resampling, [], 1, seed
             )
-        class_weight = getattr(self, "class_weight", None)
-        if class_weight is not None:
-            classes = self.classes_  # type: ignore[attr-defined]
-            class_weights(class_weight, np.arange(len(classes)), classes)  # fail early
-            plan.class_weights = lambda y: class_weights(class_weight, y, classes)
+        use_class_weight(
+            plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
+        )
         return plan
 
 

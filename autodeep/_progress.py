@@ -62,6 +62,18 @@ class Progress:
             leave=True,
         )
 
+    @classmethod
+    def for_search(cls, trials: Any, settings: Any) -> Progress:
+        """The display for one search; the trial runner reports its epochs to it."""
+        progress = cls(
+            settings.verbose,
+            settings.max_trials,
+            settings.time_budget,
+            trials.plan.task.score_name,
+        )
+        trials.on_epoch = progress.epoch
+        return progress
+
     def epoch(self, number: int, epoch: int) -> None:
         """Trial ``number`` (in this process) finished ``epoch`` epochs."""
         self.running = f"trial {number} epoch {epoch}"

@@ -36,7 +36,7 @@ class _TabularMixin:
 
     def _plan(self, task: Any) -> Any:
         from autodeep._engine import Plan
-        from autodeep.preprocessing.imbalance import class_weights, make_resampler
+        from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
         from autodeep.preprocessing.tabular import TabularPreprocessor, make_scaler
         from autodeep.search_spaces import apply_overrides, mlp_space
         from autodeep.search_spaces.tabular import MLP_DEFAULTS
@@ -58,11 +58,9 @@ class _TabularMixin:
             plan.make_resampler = lambda pre, seed: make_resampler(
                 resampling, pre.categorical_columns_, pre.n_features_out_, seed
             )
-        class_weight = getattr(self, "class_weight", None)
-        if class_weight is not None:
-            classes = self.classes_  # type: ignore[attr-defined]
-            class_weights(class_weight, np.arange(len(classes)), classes)  # fail early
-            plan.class_weights = lambda y: class_weights(class_weight, y, classes)
+        use_class_weight(
+            plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
+        )
         return plan
 
 

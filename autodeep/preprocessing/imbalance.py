@@ -116,3 +116,11 @@ def class_weights(
         f"class_weight must be None, 'balanced' or a dict of class -> weight; got "
         f"{class_weight!r}."
     )
+
+
+def use_class_weight(plan: Any, class_weight: Any, classes: np.ndarray | None) -> None:
+    """Give ``plan`` the Keras class weights for ``class_weight=`` (checked now)."""
+    if class_weight is None or classes is None:
+        return
+    class_weights(class_weight, np.arange(len(classes)), classes)  # fail early
+    plan.class_weights = lambda y: class_weights(class_weight, y, classes)

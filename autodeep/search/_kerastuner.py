@@ -302,13 +302,7 @@ def search(trials: Trials, settings: Settings) -> Best:
     """Run the whole search with the KerasTuner tuner ``settings.tuner`` names."""
     from autodeep._progress import Progress
 
-    progress = Progress(
-        settings.verbose,
-        settings.max_trials,
-        settings.time_budget,
-        trials.plan.task.score_name,
-    )
-    trials.on_epoch = progress.epoch
+    progress = Progress.for_search(trials, settings)
     record = _Search(trials, settings, progress)
     try:
         with _project_folder(settings.directory) as directory:

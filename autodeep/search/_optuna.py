@@ -350,13 +350,7 @@ def search(trials: Trials, settings: Settings) -> Best:
         study = open_study(settings, create=True)
         if not study.get_trials(deepcopy=False):
             enqueue_default(study, trials.plan.space, trials.plan.default_params)
-        progress = Progress(
-            settings.verbose,
-            settings.max_trials,
-            settings.time_budget,
-            trials.plan.task.score_name,
-        )
-        trials.on_epoch = progress.epoch
+        progress = Progress.for_search(trials, settings)
         try:
             if settings.n_jobs > 1:
                 _run_processes(study, trials, settings, progress)
