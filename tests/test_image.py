@@ -189,3 +189,25 @@ def test_predict_with_other_image_size_is_a_clear_error(digits):
     clf = _classifier(max_epochs=1).fit(X_train[:200], y_train[:200])
     with pytest.raises(ValueError, match="8"):
         clf.predict(np.zeros((3, 10, 10), dtype=np.uint8))
+
+
+# With TensorFlow, a fixed random_state turns on deterministic ops, under which Keras
+# declines XLA (it says so in a warning); the reloaded model has no optimizer state.
+@pytest.mark.filterwarnings("ignore:Model doesn't support `jit_compile")
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_mixed_precision_and_xla_when_forced_on(digits, tmp_path):
+    import keras
+
+    X_train, X_test, y_train, y_test = digits
+    before = keras.config.dtype_policy().name
+    clf = _classifier(mixed_precision=True, jit_compile=True, max_epochs=3).fit(
+        X_train, y_train
+    )
+    # float16 computation inside, float32 probabilities out; the global policy is back.
+    assert clf.model_.get_layer("logits").dtype_policy.name == "mixed_float16"
+    assert clf.model_.get_layer("output").dtype_policy.compute_dtype == "float32"
+    assert keras.config.dtype_policy().name == before
+    assert clf.score(X_test, y_test) >= 0.7
+    clf.save(tmp_path / "model")
+    reloaded = autodeep.load(tmp_path / "model")
+    assert np.array_equal(reloaded.predict(X_test), clf.predict(X_test))
