@@ -71,6 +71,10 @@ class Plan:
     class_weights: Callable[[np.ndarray], Any] = lambda y: None
     # Extra ``model.compile`` arguments (``jit_compile`` for images on a GPU).
     compile_options: dict[str, Any] = field(default_factory=dict)
+    # Preprocessing that depends on the trial's parameters (text vectorization): fit
+    # on the stage's training rows for each configuration; see :class:`Encoded`.
+    encode: Callable[[Mapping[str, Any], Prepared, Any, int], Encoded] | None = None
+    encoding_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,6 +86,27 @@ class Prepared:
     X: np.ndarray
     y: np.ndarray
     class_weight: Any
+
+
+@dataclass
+class Encoded:
+    """One configuration's network input: the preprocessing the network is built on
+    (it becomes the estimator's ``preprocessor_`` at refit), training and validation
+    inputs, and training targets (augmentation may add rows)."""
+
+    preprocessor: Any
+    X: Any
+    y: np.ndarray
+    X_val: Any = None
+
+
+def encode(
+    plan: Plan, params: Mapping[str, Any], stage: Prepared, X_val: Any, seed: int
+) -> Encoded:
+    """The network input for ``params``: the plan's per-trial encoding, or the stage."""
+    if plan.encode is None:
+        return Encoded(stage.preprocessor, stage.X, stage.y, X_val)
+    return plan.encode(params, stage, X_val, seed)
 
 
 @dataclass
@@ -144,14 +169,14 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
 
     final = _refit(plan, X, y, best.params, best.epochs, settings, clock, timings)
     if final is None:
-        final = (trials.best_model(best.params, best.epochs), trials.stage)
-    model, prepared = final
+        final = (*trials.best_model(best.params, best.epochs), trials.stage.target)
+    model, preprocessor, target = final
     timings.update(search=search_seconds, total=time.time() - clock.start)
     timings["refit"] = timings["total"] - search_seconds
     return FitResult(
         model=model,
-        preprocessor=prepared.preprocessor,
-        target=prepared.target,
+        preprocessor=preprocessor,
+        target=target,
         best_params=best.params,
         best_score=best.score,
         best_epochs=best.epochs,
@@ -227,7 +252,7 @@ def _prepare(plan: Plan, X: Any, y: np.ndarray, seed: int) -> Prepared:
 def _new_model(
     plan: Plan,
     params: Mapping[str, Any],
-    prepared: Prepared,
+    preprocessor: Any,
     seed: int,
     settings: Settings,
     timings: dict[str, float],
@@ -238,7 +263,7 @@ def _new_model(
     _backend.release_memory()
     _backend.seed_everything(seed, deterministic=settings.deterministic)
     start = time.monotonic()
-    model = plan.build_model(params, prepared.preprocessor, plan.task)
+    model = plan.build_model(params, preprocessor, plan.task)
     model.compile(
         optimizer=make_optimizer(params), loss=plan.task.loss(), **plan.compile_options
     )
@@ -280,6 +305,11 @@ class Trials:
         self.best_seconds: float | None = None
         self.on_epoch: Callable[[int, int], None] = lambda number, epoch: None
         self._best: tuple[float, dict[str, Any], list[np.ndarray]] | None = None
+        self._last_encoded: tuple[str, Encoded] | None = None
+        # Parameters the plan's per-trial encoding depends on (all when unknown).
+        self.encoding_keys = (
+            set(plan.encoding_keys) if plan.encoding_keys else set(plan.space)
+        )
 
     def reserve(self) -> float:
         """Seconds to keep for refitting the best configuration found so far."""
@@ -303,10 +333,11 @@ class Trials:
     ) -> TrialResult:
         """Build and train ``params``; ``report(value, epoch)`` returns True to prune."""
         started = time.time()
+        encoded = self._encoded(params)
         model = _new_model(
             self.plan,
             params,
-            self.stage,
+            encoded.preprocessor,
             self.seed(number),
             self.settings,
             self.timings,
@@ -319,13 +350,14 @@ class Trials:
             self.on_epoch(number, epoch + 1)
             return report is not None and report(value, epoch)
 
+        validation = (encoded.X_val, self.val[1])
         outcome = train(
             model,
-            (self.stage.X, self.stage.y),
+            (encoded.X, encoded.y),
             epochs=epochs or self.settings.max_epochs,
             batch_size=int(params["batch_size"]),
             deadline=time.monotonic() + (deadline - time.time()),
-            validation=self.val,
+            validation=validation,
             objective=self.plan.task.objective,
             patience=self.settings.n_iter_no_change,
             class_weight=self.stage.class_weight,
@@ -333,7 +365,7 @@ class Trials:
             verbose=2 if self.settings.verbose >= 2 else 0,
         )
         predict_start = time.monotonic()
-        score = self.plan.task.score(self.val[1], predict_array(model, self.val[0]))
+        score = self.plan.task.score(self.val[1], predict_array(model, encoded.X_val))
         self.timings["keras_predict"] += time.monotonic() - predict_start
         self.timings["keras_train"] += outcome.seconds
         attrs: dict[str, Any] = {
@@ -354,33 +386,50 @@ class Trials:
             self._best = (outcome.best_value, params, model.get_weights())
         return TrialResult(outcome.best_value, attrs, outcome.pruned)
 
-    def best_model(self, params: Mapping[str, Any], epochs: int) -> Any:
-        """The best configuration trained on the training part (no refit).
+    def best_model(self, params: Mapping[str, Any], epochs: int) -> tuple[Any, Any]:
+        """The best configuration trained on the training part (no refit), and the
+        preprocessing it takes its input from.
 
         Uses the weights kept in memory when this process ran that trial; otherwise
         (another worker or an earlier process ran it) trains it again for ``epochs``.
         """
+        encoded = self._encoded(params)
         model = _new_model(
             self.plan,
             params,
-            self.stage,
+            encoded.preprocessor,
             self.settings.seed,
             self.settings,
             self.timings,
         )
         if self._best is not None and self._best[1] == dict(params):
             model.set_weights(self._best[2])
-            return model
+            return model, encoded.preprocessor
         outcome = train(
             model,
-            (self.stage.X, self.stage.y),
+            (encoded.X, encoded.y),
             epochs=max(1, epochs),
             batch_size=int(params["batch_size"]),
             deadline=math.inf,
             class_weight=self.stage.class_weight,
         )
         self.timings["keras_train"] += outcome.seconds
-        return model
+        return model, encoded.preprocessor
+
+    def _encoded(self, params: Mapping[str, Any]) -> Encoded:
+        """The trial's network input; the last one is kept, as the next trial often
+        shares its preprocessing parameters."""
+        if self.plan.encode is None:
+            return encode(
+                self.plan, params, self.stage, self.val[0], self.settings.seed
+            )
+        key = repr(sorted((k, v) for k, v in params.items() if k in self.encoding_keys))
+        if self._last_encoded is None or self._last_encoded[0] != key:
+            encoded = encode(
+                self.plan, params, self.stage, self.val[0], self.settings.seed
+            )
+            self._last_encoded = (key, encoded)
+        return self._last_encoded[1]
 
 
 def failure_reason(error: BaseException) -> str:
@@ -398,16 +447,22 @@ def _refit(
     settings: Settings,
     clock: Clock,
     timings: dict[str, float],
-) -> tuple[Any, Prepared] | None:
-    """Train the best configuration on all rows; None when there is no time to do so."""
+) -> tuple[Any, Any, Any] | None:
+    """Train the best configuration on all rows; None when there is no time to do so.
+
+    Returns the model, the preprocessing it takes its input from, and the target
+    transform."""
     if not settings.refit or clock.remaining() <= 0:
         return None
     prepared = _prepare(plan, X, y, settings.seed)
-    model = _new_model(plan, params, prepared, settings.seed, settings, timings)
+    encoded = encode(plan, params, prepared, None, settings.seed)
+    model = _new_model(
+        plan, params, encoded.preprocessor, settings.seed, settings, timings
+    )
     try:
         outcome = train(
             model,
-            (prepared.X, prepared.y),
+            (encoded.X, encoded.y),
             epochs=epochs,
             batch_size=int(params["batch_size"]),
             deadline=time.monotonic() + clock.remaining(),
@@ -423,4 +478,4 @@ def _refit(
             "time_budget ran out during the refit; keeping the best trial's model"
         )
         return None
-    return model, prepared
+    return model, encoded.preprocessor, prepared.target

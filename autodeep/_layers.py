@@ -53,3 +53,112 @@ class CategoryEmbedding(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "cardinalities": self.cardinalities}
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
+class PositionEmbedding(keras.layers.Layer):
+    """Embed token ids and add a learned embedding of each position.
+
+    The input holds ``sequence_length`` (or fewer) token ids per row, ``0`` being
+    padding; the output is ``token_embedding[id] + position_embedding[position]``.
+    The layer passes on a mask (``ids != 0``) so attention and pooling skip padding.
+    """
+
+    def __init__(
+        self,
+        vocabulary_size: int,
+        sequence_length: int,
+        embedding_dim: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.vocabulary_size = int(vocabulary_size)
+        self.sequence_length = int(sequence_length)
+        self.embedding_dim = int(embedding_dim)
+        self.supports_masking = True
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        length = input_shape[-1]
+        if length is not None and length > self.sequence_length:
+            raise ValueError(
+                f"PositionEmbedding(sequence_length={self.sequence_length}) got "
+                f"sequences of length {length}; build it with a longer length."
+            )
+        self.token_embeddings = self.add_weight(
+            shape=(self.vocabulary_size, self.embedding_dim),
+            initializer="uniform",
+            name="token_embeddings",
+        )
+        self.position_embeddings = self.add_weight(
+            shape=(self.sequence_length, self.embedding_dim),
+            initializer="uniform",
+            name="position_embeddings",
+        )
+
+    def call(self, inputs: Any) -> Any:
+        ids = ops.cast(inputs, "int32")
+        tokens = ops.take(self.token_embeddings, ids, axis=0)
+        positions = self.position_embeddings[: ops.shape(ids)[-1]]
+        return ops.cast(tokens + positions[None], self.compute_dtype)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return ops.not_equal(inputs, 0)
+
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[Any, ...]:
+        return (*input_shape, self.embedding_dim)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "vocabulary_size": self.vocabulary_size,
+            "sequence_length": self.sequence_length,
+            "embedding_dim": self.embedding_dim,
+        }
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
+class MaskedGlobalPooling1D(keras.layers.Layer):
+    """Average or max over the time steps that the incoming mask keeps.
+
+    Keras' ``GlobalMaxPooling1D`` ignores masks, and its ``GlobalAveragePooling1D``
+    divides by zero (NaN) on a row that is all padding, such as an empty text. Here a
+    row with no unmasked step pools to zeros.
+
+    Parameters
+    ----------
+    mode : {"average", "max"}
+    """
+
+    def __init__(self, mode: str = "average", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if mode not in ("average", "max"):
+            raise ValueError(f"mode must be 'average' or 'max'; got {mode!r}.")
+        self.mode = mode
+        self.supports_masking = True
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is None:
+            if self.mode == "max":
+                return ops.max(inputs, axis=1)
+            return ops.mean(inputs, axis=1)
+        keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        has_tokens = ops.any(keep, axis=1)
+        if self.mode == "max":
+            pooled = ops.max(ops.where(keep, inputs, float("-inf")), axis=1)
+            return ops.where(has_tokens, pooled, ops.zeros_like(pooled))
+        total = ops.sum(ops.where(keep, inputs, ops.zeros_like(inputs)), axis=1)
+        count = ops.sum(ops.cast(keep, inputs.dtype), axis=1)
+        return total / ops.maximum(count, 1)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[Any, ...]:
+        return (input_shape[0], input_shape[-1])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mode": self.mode}

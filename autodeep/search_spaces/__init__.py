@@ -12,6 +12,7 @@ from autodeep.search_spaces._space import (
 )
 from autodeep.search_spaces.image import build_cnn, cnn_space
 from autodeep.search_spaces.tabular import build_mlp, mlp_space
+from autodeep.search_spaces.text import build_text_model, text_space
 
 __all__ = [
     "Choice",
@@ -23,7 +24,9 @@ __all__ = [
     "apply_overrides",
     "build_cnn",
     "build_mlp",
+    "build_text_model",
     "cnn_space",
     "mlp_space",
     "sample",
+    "text_space",
 ]
