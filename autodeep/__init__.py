@@ -14,6 +14,8 @@ from autodeep.estimators import (
     ImageRegressor,
     TabularClassifier,
     TabularRegressor,
+    TextClassifier,
+    TextRegressor,
 )
 from autodeep.io import load
 from autodeep.search_spaces import Choice, Fixed, Float, Int
@@ -29,5 +31,7 @@ __all__ = [
     "Int",
     "TabularClassifier",
     "TabularRegressor",
+    "TextClassifier",
+    "TextRegressor",
     "load",
 ]

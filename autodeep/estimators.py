@@ -13,6 +13,7 @@ from autodeep._base import (
 )
 from autodeep._image import _ImageMixin
 from autodeep._tabular import _TabularMixin
+from autodeep._text import _TextMixin
 
 _COMMON_DOC = """
     max_trials : int or None, default=10
@@ -423,6 +424,165 @@ class ImageRegressor(
         self.backbone = backbone
         self.mixed_precision = mixed_precision
         self.jit_compile = jit_compile
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
+        self.tuner = tuner
+        self.storage = storage
+        self.study_name = study_name
+        self.n_jobs = n_jobs
+        self.directory = directory
+        self.random_state = random_state
+        self.verbose = verbose
+
+
+_TEXT_INPUT_DOC = """
+    Texts are a list, numpy array or pandas Series of strings, or a one-column
+    DataFrame; missing values and empty strings are allowed. Each trial fits its own
+    vectorizer (vocabulary, n-grams, sequence length, standardization) on the training
+    part only; the fitted vectorizer is saved with the model. Text is never lower-cased
+    or stripped of non-ASCII characters unless the search chose that standardization."""
+
+_TEXT_DOC = """
+    search_space : dict or None, default=None
+        Overrides of the default text space (see
+        :func:`autodeep.search_spaces.text_space`), e.g. ``{"family": ["rnn",
+        "transformer"], "sequence_length": 256}``.
+    augmentation : bool, default=False
+        True: random token deletion and swaps on the training part (a second, altered
+        copy of each training text) become part of the search."""
+
+
+class TextClassifier(
+    ClassifierMixin, ClassifierTargetMixin, _TextMixin, AutoDeepEstimator
+):
+    __doc__ = f"""Deep-learning classifier for text, tuned by Optuna.
+{_TEXT_INPUT_DOC}
+
+    The search covers bag-of-n-grams (TF-IDF) into an MLP, token embeddings with
+    average or max pooling, 1-D convolutions, bidirectional LSTM / GRU and a small
+    Transformer encoder.
+
+    Parameters
+    ----------{_COMMON_DOC}{_TEXT_DOC}{_IMBALANCE_DOC}
+    resampling : {{"random_over", "random_under"}}, sampler or None, default=None
+        Resampling of the training part's texts by repeating or dropping them.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels, in their original type.{_FITTED_DOC}
+
+    Examples
+    --------
+    >>> from autodeep import TextClassifier
+    >>> texts = ["good film", "great acting", "bad plot", "awful film"] * 10
+    >>> labels = ["pos", "pos", "neg", "neg"] * 10
+    >>> clf = TextClassifier(max_trials=1, max_epochs=3, random_state=0, verbose=0)
+    >>> clf.fit(texts, labels).predict(["good acting"]).shape
+    (1,)
+    """
+
+    def __init__(
+        self,
+        max_trials: int | None = 10,
+        time_budget: float | None = None,
+        max_epochs: int = 30,
+        search_space: dict[str, Any] | None = None,
+        pruner: str | None = "hyperband",
+        augmentation: bool = False,
+        class_weight: str | dict[Any, float] | None = None,
+        resampling: Any = None,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 5,
+        refit: bool = True,
+        tuner: str = "optuna",
+        storage: Any = None,
+        study_name: str | None = None,
+        n_jobs: int | None = 1,
+        directory: str | None = None,
+        random_state: Any = None,
+        verbose: int = 1,
+    ) -> None:
+        self.max_trials = max_trials
+        self.time_budget = time_budget
+        self.max_epochs = max_epochs
+        self.search_space = search_space
+        self.pruner = pruner
+        self.augmentation = augmentation
+        self.class_weight = class_weight
+        self.resampling = resampling
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
+        self.tuner = tuner
+        self.storage = storage
+        self.study_name = study_name
+        self.n_jobs = n_jobs
+        self.directory = directory
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _settings(self) -> Any:
+        from autodeep._text import SMOTE_ON_TEXT
+        from autodeep.preprocessing.imbalance import check_resampling
+
+        if self.resampling == "smote":
+            raise ValueError(SMOTE_ON_TEXT)
+        check_resampling(self.resampling)
+        return super()._settings()
+
+
+class TextRegressor(
+    RegressorMixin, RegressorTargetMixin, _TextMixin, AutoDeepEstimator
+):
+    __doc__ = f"""Deep-learning regressor for text, tuned by Optuna.
+{_TEXT_INPUT_DOC}
+
+    The target is standardized for training and predictions are mapped back to its
+    units.
+
+    Parameters
+    ----------{_COMMON_DOC}{_TEXT_DOC}
+
+    Attributes
+    ----------{_FITTED_DOC}
+
+    Examples
+    --------
+    >>> from autodeep import TextRegressor
+    >>> texts = ["one star", "two stars", "three stars", "four stars"] * 10
+    >>> stars = [1.0, 2.0, 3.0, 4.0] * 10
+    >>> reg = TextRegressor(max_trials=1, max_epochs=3, random_state=0, verbose=0)
+    >>> reg.fit(texts, stars).predict(["two stars"]).shape
+    (1,)
+    """
+
+    def __init__(
+        self,
+        max_trials: int | None = 10,
+        time_budget: float | None = None,
+        max_epochs: int = 30,
+        search_space: dict[str, Any] | None = None,
+        pruner: str | None = "hyperband",
+        augmentation: bool = False,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 5,
+        refit: bool = True,
+        tuner: str = "optuna",
+        storage: Any = None,
+        study_name: str | None = None,
+        n_jobs: int | None = 1,
+        directory: str | None = None,
+        random_state: Any = None,
+        verbose: int = 1,
+    ) -> None:
+        self.max_trials = max_trials
+        self.time_budget = time_budget
+        self.max_epochs = max_epochs
+        self.search_space = search_space
+        self.pruner = pruner
+        self.augmentation = augmentation
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit

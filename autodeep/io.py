@@ -118,6 +118,13 @@ def _input_schema(estimator: Any) -> dict[str, Any]:
             "image_size": list(estimator.image_size_),
             "channels": int(estimator.channels_),
         }
+    if not hasattr(estimator.preprocessor_, "column_kinds_"):
+        vectorizer = estimator.preprocessor_[-1]
+        return {
+            "kind": "text",
+            "vectorizer": type(vectorizer).__name__,
+            "vocabulary_size": int(vectorizer.vocabulary_size_),
+        }
     return {
         "kind": "table",
         "n_features_in": int(estimator.n_features_in_),

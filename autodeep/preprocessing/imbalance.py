@@ -60,15 +60,16 @@ def make_resampler(
 def resample(sampler: Any, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
     """Apply ``sampler`` (or nothing when it is None); SMOTE needs enough neighbours.
 
-    Images (arrays of more than 2 dimensions, or lazy sources of image files) are
-    resampled by row: the sampler picks row numbers, which only samplers that repeat or
-    drop rows (random over- and under-sampling) can do.
+    Images (arrays of more than 2 dimensions, or lazy sources of image files) and
+    texts (a 1-D array of strings) are resampled by row: the sampler picks row numbers,
+    which only samplers that repeat or drop rows (random over- and under-sampling) can
+    do.
     """
     from autodeep._data import is_lazy, subset
 
     if sampler is None:
         return X, y
-    if is_lazy(X) or np.ndim(X) > 2:
+    if is_lazy(X) or np.ndim(X) != 2:
         rows, y_res = sampler.fit_resample(np.arange(len(y)).reshape(-1, 1), y)
         return subset(X, np.asarray(rows).ravel()), np.asarray(y_res)
     k = getattr(sampler, "k_neighbors", None)

@@ -48,6 +48,7 @@ _CJK_BMP = (
 _CJK = _CJK_BMP + "\U0001b000-\U0001b16f\U00020000-\U0002fa1f\U00030000-\U000323af"
 _JOINERS = "\u200c\u200d"
 _SKIN_TONES = "\U0001f3fb-\U0001f3ff"
+_TAGS = "\U000e0020-\U000e007f"  # in subdivision flags such as Scotland's
 _FLAG = "[\U0001f1e6-\U0001f1ff]{2}"
 
 
@@ -186,53 +187,75 @@ class TextPreprocessor(TransformerMixin, BaseEstimator):
 
 
 @functools.cache
-def _unicode_class(prefix: str, bmp_only: bool = False) -> str:
-    """Regex class body for every code point whose category starts with ``prefix``.
+def _character_classes() -> dict[str, str]:
+    """Regex class bodies, built once from :mod:`unicodedata`.
 
-    Built from :mod:`unicodedata`, the same database ``re`` uses for ``\\w``. Planes 0
-    and 1 and the variation selectors of plane 14 hold every combining mark and
-    punctuation character.
+    ``re`` matches ``\\w`` with ``str.isalnum()`` on the same Unicode database, so
+    these classes agree with it. Planes 0 and 1 and the variation selectors of plane
+    14 hold every combining mark, punctuation character and non-CJK letter. Each class
+    is split at the end of the Basic Multilingual Plane: ``re`` looks a BMP character
+    up in a table but compares an astral one with each range in turn, which is slow
+    when it happens at every character.
     """
-    points = range(0x10000) if bmp_only else (*range(0x20000), *range(0xE0100, 0xE01F0))
+    cjk = re.compile(f"[{_CJK}]")
+    members: dict[str, list[int]] = {
+        "word": [],
+        "word_astral": [],
+        "mark": [],
+        "mark_astral": [],
+        "punctuation": [],
+    }
+    for point in (*range(0x20000), *range(0xE0100, 0xE01F0)):
+        character = chr(point)
+        category = unicodedata.category(character)
+        astral = "_astral" if point > 0xFFFF else ""
+        if category.startswith("M"):
+            members["mark" + astral].append(point)
+        elif category.startswith("P"):
+            members["punctuation"].append(point)
+        is_word = character.isalnum() or character == "_" or category.startswith("M")
+        if (is_word or character in _JOINERS) and not cjk.match(character):
+            members["word" + astral].append(point)
+    return {name: _ranges(points) for name, points in members.items()}
+
+
+def _ranges(points: list[int]) -> str:
+    """``"\\U...-\\U..."`` ranges for sorted code points."""
     ranges: list[list[int]] = []
     for point in points:
-        if unicodedata.category(chr(point)).startswith(prefix):
-            if ranges and ranges[-1][1] == point - 1:
-                ranges[-1][1] = point
-            else:
-                ranges.append([point, point])
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
     return "".join(
         f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}"
         for low, high in ranges
     )
 
 
-def _punctuation() -> str:
-    # Unicode punctuation plus ASCII symbols such as $ + < = > ^ ` | ~ (category S).
-    return _unicode_class("P") + re.escape(string.punctuation)
-
-
 @functools.cache
 def _token_pattern(keep_punctuation: bool) -> re.Pattern[str]:
     """Tokens of any text: combining marks, joiners, CJK and emoji handled."""
-    marks = _unicode_class("M")
+    classes = _character_classes()
+    astral = "(?=[\U00010000-\U0010ffff])"
+    marks = f"(?:[{classes['mark']}]|{astral}[{classes['mark_astral']}])"
+    extend = f"(?:{marks}|[{_SKIN_TONES}{_TAGS}])"
+    word = f"(?:[{classes['word']}]+|{astral}[{classes['word_astral']}])+"
+    # Punctuation plus ASCII symbols such as $ + < = > ^ ` | ~ (category S).
     excluded = "" if keep_punctuation else _punctuation()
-    symbol = f"[^\\w\\s{marks}{_JOINERS}{excluded}]"
+    symbol = f"[^\\s{classes['word']}{classes['word_astral']}{_CJK}{excluded}]"
     return re.compile(
-        f"[{_CJK}][{marks}]*"
-        f"|(?:[^\\W{_CJK}]|[{marks}{_JOINERS}])+"
-        f"|{_FLAG}"
-        f"|{symbol}(?:[{marks}{_SKIN_TONES}]|\u200d{symbol})*"
+        f"[{_CJK}]{marks}*|{word}|{_FLAG}|{symbol}(?:{extend}|\u200d{symbol})*"
     )
+
+
+def _punctuation() -> str:
+    return _character_classes()["punctuation"] + re.escape(string.punctuation)
 
 
 @functools.cache
 def _simple_pattern(keep_punctuation: bool) -> re.Pattern[str]:
-    """The same tokens as :func:`_token_pattern` on text it does not special-case.
-
-    Several times faster: the full pattern's classes reach beyond the Basic
-    Multilingual Plane, which ``re`` checks range by range.
-    """
+    """The same tokens as :func:`_token_pattern` on text it does not special-case."""
     excluded = "" if keep_punctuation else _punctuation()
     return re.compile(f"\\w+|[^\\w\\s{excluded}]")
 
@@ -240,7 +263,7 @@ def _simple_pattern(keep_punctuation: bool) -> re.Pattern[str]:
 @functools.cache
 def _special_characters() -> re.Pattern[str]:
     """Characters only the full pattern handles: marks, joiners, CJK, non-BMP."""
-    marks = _unicode_class("M", bmp_only=True)
+    marks = _character_classes()["mark"]
     return re.compile(f"[{marks}{_JOINERS}{_CJK_BMP}\U00010000-\U0010ffff]")
 
 
@@ -435,11 +458,16 @@ def _positions(indices: Any, n_rows: int) -> np.ndarray:
     return np.where(positions < 0, positions + n_rows, positions)
 
 
+@functools.cache
+def _punctuation_characters() -> re.Pattern[str]:
+    return re.compile(f"[{_punctuation()}]")
+
+
 class _StripPunctuation:
     """Lower-case and blank out punctuation, for character n-grams."""
 
     def __call__(self, text: str) -> str:
-        return " ".join(_Tokenizer(keep_punctuation=False)(text.lower()))
+        return _punctuation_characters().sub(" ", text.lower())
 
 
 class NgramEncoder(TransformerMixin, BaseEstimator):
@@ -451,7 +479,7 @@ class NgramEncoder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     max_tokens : int, default=20000
-        Keep the this many most frequent n-grams of the fit texts.
+        Keep this many most frequent n-grams of the fit texts.
     ngram_max : int, default=2
         ``"word"``: n-grams of 1 to ``ngram_max`` tokens. ``"char_wb"``: character
         n-grams of 2 to ``max(ngram_max + 2, 3)`` characters, padded with spaces at
@@ -492,10 +520,23 @@ class NgramEncoder(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> NgramEncoder:
         """Learn the n-gram vocabulary and IDF weights from the training texts only."""
+        self._fit_transform(X)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None) -> SparseRows:
+        """Fit, then transform the same texts (tokenizing them only once)."""
+        return SparseRows(self._fit_transform(X))
+
+    def transform(self, X: Any) -> SparseRows:
+        """TF-IDF rows, float32, as :class:`SparseRows` of ``n_features_out_`` columns."""
+        check_is_fitted(self, "vectorizer_")
+        return SparseRows(self.vectorizer_.transform(check_texts(X)))
+
+    def _fit_transform(self, X: Any) -> Any:
         texts = check_texts(X, require_text=True)
         self.vectorizer_ = self._make_vectorizer()
         try:
-            self.vectorizer_.fit(texts)
+            matrix = self.vectorizer_.fit_transform(texts)
         except ValueError as exc:
             if "empty vocabulary" not in str(exc):
                 raise
@@ -506,12 +547,7 @@ class NgramEncoder(TransformerMixin, BaseEstimator):
             ) from exc
         self.vocabulary_size_ = len(self.vectorizer_.vocabulary_)
         self.n_features_out_ = self.vocabulary_size_
-        return self
-
-    def transform(self, X: Any) -> SparseRows:
-        """TF-IDF rows, float32, as :class:`SparseRows` of ``n_features_out_`` columns."""
-        check_is_fitted(self, "vectorizer_")
-        return SparseRows(self.vectorizer_.transform(check_texts(X)))
+        return matrix
 
     def _make_vectorizer(self) -> TfidfVectorizer:
         _check_int("max_tokens", self.max_tokens, 1)
@@ -571,7 +607,8 @@ def augment_texts(
     Returns
     -------
     numpy.ndarray of shape (n_texts,)
-        New object array of ``str``; empty texts stay empty.
+        New object array of ``str``; texts without words (empty, or only
+        whitespace) are returned as they are.
 
     Examples
     --------
@@ -583,23 +620,19 @@ def augment_texts(
     for name, value in (("deletion", deletion), ("swap", swap)):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{name} must be between 0 and 1; got {value!r}.")
-    generator = rng if isinstance(rng, np.random.Generator) else None
-    if generator is None:
-        generator = np.random.default_rng(rng)
-    source = check_texts(texts)
-    augmented = np.empty(len(source), dtype=object)
-    for position, text in enumerate(source):
-        augmented[position] = " ".join(
-            _augment_words(text.split(), generator, deletion, swap)
-        )
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
+    augmented = check_texts(texts)
+    for position, text in enumerate(augmented):
+        words = text.split()
+        if words:
+            augmented[position] = " ".join(_augment_words(words, rng, deletion, swap))
     return augmented
 
 
 def _augment_words(
     words: list[str], rng: np.random.Generator, deletion: float, swap: float
 ) -> list[str]:
-    if not words:
-        return words
     keep = rng.random(len(words)) >= deletion
     if not keep.any():
         keep[rng.integers(len(words))] = True

@@ -1,0 +1,149 @@
+"""Text input: checks for strings, and the engine plan (families from n-grams to
+Transformers, with vectorization fit on each trial's training texts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+SMOTE_ON_TEXT = (
+    "resampling='smote' is not available for text: SMOTE interpolates between "
+    "numeric feature vectors, and texts are not vectors until a trial's vectorizer "
+    "makes them so. Use resampling='random_over' (or 'random_under') or "
+    "class_weight='balanced'."
+)
+# The parameters a trial's vectorization depends on (the rest only shape the network).
+ENCODING_KEYS = (
+    "family",
+    "standardize",
+    "max_tokens",
+    "ngram_max",
+    "analyzer",
+    "sequence_length",
+    "augment",
+    "augment_strength",
+)
+
+
+class _TextMixin:
+    """Input checks and the engine plan for text."""
+
+    augmentation: bool
+    search_space: dict[str, Any] | None
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.allow_nan = False
+        tags.input_tags.string = True
+        return tags
+
+    def _validate_X(self, X: Any, reset: bool) -> Any:
+        from autodeep.preprocessing.text import check_texts
+
+        texts = check_texts(X)
+        if not reset:
+            check_is_fitted(self, "preprocessor_")
+            return texts
+        if not any(texts):
+            raise ValueError(
+                f"All {len(texts)} texts are empty or missing; there is nothing to learn "
+                "from. Check that X is the text column."
+            )
+        return texts
+
+    def _plan(self, task: Any) -> Any:
+        from autodeep._engine import Plan
+        from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
+        from autodeep.preprocessing.text import TextPreprocessor
+        from autodeep.search_spaces import apply_overrides
+        from autodeep.search_spaces.text import TEXT_DEFAULTS, text_space
+
+        plan = Plan(
+            task=task,
+            space=apply_overrides(
+                text_space(bool(self.augmentation)), self.search_space
+            ),
+            default_params=TEXT_DEFAULTS,
+            make_preprocessor=TextPreprocessor,
+            build_model=_build_text_model,
+            encode=_encode_texts,
+            encoding_keys=ENCODING_KEYS,
+        )
+        resampling = getattr(self, "resampling", None)
+        if resampling == "smote":
+            raise ValueError(SMOTE_ON_TEXT)
+        if resampling is not None:
+            plan.make_resampler = lambda pre, seed: make_resampler(
+                resampling, [], 1, seed
+            )
+        use_class_weight(
+            plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
+        )
+        return plan
+
+
+def make_encoder(params: Mapping[str, Any]) -> Any:
+    """The vectorizer a configuration asks for (not fitted)."""
+    from autodeep.preprocessing.text import NgramEncoder, SequenceEncoder
+
+    if params["family"] == "ngrams":
+        return NgramEncoder(
+            max_tokens=int(params["max_tokens"]),
+            ngram_max=int(params["ngram_max"]),
+            analyzer=params["analyzer"],
+            standardize=params["standardize"],
+        )
+    return SequenceEncoder(
+        max_tokens=int(params["max_tokens"]),
+        sequence_length=int(params["sequence_length"]),
+        standardize=params["standardize"],
+    )
+
+
+def _encode_texts(params: Mapping[str, Any], stage: Any, X_val: Any, seed: int) -> Any:
+    """Fit the trial's vectorizer on the training texts only, then vectorize.
+
+    With ``augment``, the training part also gets a copy of each text with tokens
+    randomly deleted and swapped; the validation part is never augmented.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from autodeep._engine import Encoded
+    from autodeep.preprocessing.text import augment_texts
+
+    encoder = make_encoder(params).fit(stage.X)
+    texts, y = stage.X, stage.y
+    if params.get("augment"):
+        strength = float(params["augment_strength"])
+        extra = augment_texts(
+            texts, np.random.default_rng(seed), deletion=strength, swap=strength
+        )
+        texts, y = np.concatenate([texts, extra]), np.concatenate([y, y])
+    preprocessor = Pipeline([("texts", stage.preprocessor), ("vectorizer", encoder)])
+    return Encoded(
+        preprocessor=preprocessor,
+        X=encoder.transform(texts),
+        y=y,
+        X_val=None if X_val is None else encoder.transform(X_val),
+    )
+
+
+def _build_text_model(params: Mapping[str, Any], preprocessor: Any, task: Any) -> Any:
+    from autodeep.search_spaces.text import build_text_model
+
+    encoder = preprocessor[-1]
+    length = (
+        encoder.n_features_out_
+        if params["family"] == "ngrams"
+        else encoder.sequence_length_
+    )
+    return build_text_model(
+        params,
+        encoder.vocabulary_size_,
+        length,
+        task.n_outputs,
+        task.output_activation,
+    )
