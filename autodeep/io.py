@@ -56,10 +56,9 @@ def _estimator_classes() -> dict[str, type]:
     from autodeep import estimators
 
     names = [
-        "TabularClassifier",
-        "TabularRegressor",
-        "ImageClassifier",
-        "ImageRegressor",
+        f"{modality}{task}"
+        for modality in ("Tabular", "Image", "Text")
+        for task in ("Classifier", "Regressor")
     ]
     return {name: getattr(estimators, name) for name in names}
 
