@@ -170,3 +170,42 @@ def test_smote_is_refused_for_text(data, no_training):
     X, y, _, _ = data
     with pytest.raises(ValueError, match="SMOTE"):
         TextClassifier(**FAST, resampling="smote").fit(X, y)
+
+
+# -- the scikit-learn contract ---------------------------------------------------------
+# scikit-learn's check suite skips estimators that do not take 2-D arrays (as it does
+# its own text vectorizers), so the API checks that need no 2-D data run here, and the
+# behaviour the suite would check is tested with text below.
+
+
+@pytest.mark.parametrize("cls", [TextClassifier, TextRegressor])
+def test_sklearn_api_checks_that_need_no_two_d_data(cls):
+    from sklearn.utils import estimator_checks as checks
+
+    estimator = cls(**FAST)
+    name = cls.__name__
+    checks.check_no_attributes_set_in_init(name, estimator)
+    checks.check_parameters_default_constructible(name, estimator)
+    checks.check_get_params_invariance(name, estimator)
+    checks.check_set_params(name, estimator)
+    checks.check_estimator_cloneable(name, estimator)
+    checks.check_estimator_repr(name, estimator)
+    checks.check_valid_tag_types(name, estimator)
+
+
+def test_text_estimator_in_pipeline_grid_search_and_cv(data):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y, X_test, y_test = data
+    clf = TextClassifier(**FAST, search_space={"family": "ngrams"})
+    assert clone(clf).get_params() == clf.get_params()
+    lower = FunctionTransformer(lambda texts: [t.lower() for t in texts])
+    pipe = make_pipeline(lower, clone(clf)).fit(X, y)
+    assert pipe.score(X_test, y_test) >= 0.8
+    grid = GridSearchCV(clf, {"validation_fraction": [0.2, 0.3]}, cv=2).fit(X, y)
+    assert grid.best_score_ >= 0.8
+    scores = cross_val_score(clf, np.array(X, dtype=object), np.array(y), cv=2)
+    assert scores.shape == (2,) and np.all(scores >= 0.8)
