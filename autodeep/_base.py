@@ -126,7 +126,7 @@ class AutoDeepEstimator(BaseEstimator):
                 "directory= to keep its project files."
             )
         if self.storage is not None or n_jobs > 1:
-            from autodeep.search._optuna import make_storage
+            from autodeep.search._storage import make_storage
 
             make_storage(self.storage, n_jobs)  # a bad storage fails here, early
         seed = int(check_random_state(self.random_state).randint(SEED_MAX))

@@ -89,7 +89,7 @@ def join(
     index : int or None
         Worker number, which seeds this worker's sampler; default from the process id.
     """
-    from autodeep.search._optuna import load_study
+    from autodeep.search._storage import load_study
 
     study = load_study(storage, study_name)
     if study is None:

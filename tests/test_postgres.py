@@ -137,12 +137,12 @@ def test_heartbeat_fails_and_requeues_a_trial_of_a_silent_machine(
     postgres_url, cancer, monkeypatch
 ):
     from autodeep import TabularClassifier
-    from autodeep.search import _optuna
+    from autodeep.search import _storage
 
     # A worker on another machine started a trial, then went silent.
-    monkeypatch.setattr(_optuna, "HEARTBEAT", 1)
-    monkeypatch.setattr(_optuna, "GRACE", 2)
-    storage = _optuna.make_storage(postgres_url)
+    monkeypatch.setattr(_storage, "HEARTBEAT", 1)
+    monkeypatch.setattr(_storage, "GRACE", 2)
+    storage = _storage.make_storage(postgres_url)
     study = optuna.create_study(study_name="silent", storage=storage)
     orphan = study.ask()
     orphan.set_user_attr("worker", "another-machine:4242")

@@ -14,7 +14,7 @@ import optuna
 import pytest
 
 from autodeep import TabularClassifier
-from autodeep.search._optuna import make_storage
+from autodeep.search._storage import make_storage
 from tests.conftest import FAST
 
 Done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
