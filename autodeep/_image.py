@@ -65,7 +65,10 @@ class _ImageMixin:
     def _plan(self, task: Any) -> Any:
         from autodeep._engine import Plan
         from autodeep.preprocessing.image import ImagePreprocessor
-        from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
+        from autodeep.preprocessing.imbalance import (
+            use_class_weight,
+            use_row_resampling,
+        )
         from autodeep.search_spaces import apply_overrides, cnn_space
         from autodeep.search_spaces.image import CNN_DEFAULTS
 
@@ -98,13 +101,7 @@ class _ImageMixin:
                 "jit_compile": _switch("jit_compile", self.jit_compile, gpu)
             },
         )
-        resampling = getattr(self, "resampling", None)
-        if resampling == "smote":
-            raise ValueError(SMOTE_ON_IMAGES)
-        if resampling is not None:
-            plan.make_resampler = lambda pre, seed: make_resampler(
-                resampling, [], 1, seed
-            )
+        use_row_resampling(plan, getattr(self, "resampling", None), SMOTE_ON_IMAGES)
         use_class_weight(
             plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
         )

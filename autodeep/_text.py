@@ -59,7 +59,10 @@ class _TextMixin:
 
     def _plan(self, task: Any) -> Any:
         from autodeep._engine import Plan
-        from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
+        from autodeep.preprocessing.imbalance import (
+            use_class_weight,
+            use_row_resampling,
+        )
         from autodeep.preprocessing.text import TextPreprocessor
         from autodeep.search_spaces import apply_overrides
         from autodeep.search_spaces.text import TEXT_DEFAULTS, text_space
@@ -75,13 +78,7 @@ class _TextMixin:
             encode=_encode_texts,
             encoding_keys=ENCODING_KEYS,
         )
-        resampling = getattr(self, "resampling", None)
-        if resampling == "smote":
-            raise ValueError(SMOTE_ON_TEXT)
-        if resampling is not None:
-            plan.make_resampler = lambda pre, seed: make_resampler(
-                resampling, [], 1, seed
-            )
+        use_row_resampling(plan, getattr(self, "resampling", None), SMOTE_ON_TEXT)
         use_class_weight(
             plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
         )

@@ -26,6 +26,8 @@ from PIL import Image
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from autodeep.preprocessing._rows import row_positions
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 GRAYSCALE_MODES = ("1", "L", "LA", "La", "I", "F")
 STATS_SAMPLE_SIZE = 500
@@ -222,7 +224,7 @@ class ImagePaths:
         pixel values (0..255). Raises ``ValueError`` naming the file if one cannot be
         decoded.
         """
-        positions = self._positions(indices)
+        positions = row_positions(indices, len(self._paths))
         height, width = self.image_size
         batch = np.empty((len(positions), height, width, self.channels), np.float32)
         for row, position in enumerate(positions):
@@ -231,34 +233,8 @@ class ImagePaths:
 
     def subset(self, indices: Any) -> ImagePaths:
         """The images at ``indices`` (integer positions or a boolean mask), lazily."""
-        selected = self._paths[self._positions(indices)]
+        selected = self._paths[row_positions(indices, len(self._paths))]
         return ImagePaths(selected, self.image_size, self.channels)
-
-    def _positions(self, indices: Any) -> np.ndarray:
-        """Non-negative integer positions for an index, a slice or a boolean mask."""
-        n_images = len(self._paths)
-        if isinstance(indices, slice):
-            return np.arange(n_images)[indices]
-        positions = np.atleast_1d(np.asarray(indices))
-        if positions.ndim != 1:
-            raise ValueError(
-                f"indices must be one-dimensional; got shape {positions.shape}."
-            )
-        if positions.dtype.kind == "b":
-            if len(positions) != n_images:
-                raise IndexError(
-                    f"Boolean mask of length {len(positions)} for {n_images} images."
-                )
-            return np.flatnonzero(positions)
-        if positions.size == 0:
-            return np.empty(0, dtype=np.intp)
-        if positions.dtype.kind not in "iu":
-            raise TypeError(
-                f"indices must be integers or a boolean mask; got {positions.dtype}."
-            )
-        if positions.min() < -n_images or positions.max() >= n_images:
-            raise IndexError(f"indices out of range for {n_images} images.")
-        return np.where(positions < 0, positions + n_images, positions)
 
 
 def _load(path: str, index: int, spec: ImagePaths) -> np.ndarray:

@@ -33,6 +33,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
+from autodeep.preprocessing._rows import row_positions
+
 STANDARDIZE_MODES = ("none", "lower", "lower_punctuation")
 ANALYZERS = ("word", "char_wb")
 PAD_ID = 0
@@ -427,35 +429,11 @@ class SparseRows:
 
     def take(self, indices: Any) -> np.ndarray:
         """Dense float32 rows at ``indices``, shape ``(len(indices), n_features)``."""
-        return self._matrix[_positions(indices, len(self))].toarray()
+        return self._matrix[row_positions(indices, len(self))].toarray()
 
     def subset(self, indices: Any) -> SparseRows:
         """The rows at ``indices`` (integer positions or a boolean mask), still sparse."""
-        return SparseRows(self._matrix[_positions(indices, len(self))])
-
-
-def _positions(indices: Any, n_rows: int) -> np.ndarray:
-    """Non-negative integer positions for an index, a slice or a boolean mask."""
-    if isinstance(indices, slice):
-        return np.arange(n_rows)[indices]
-    positions = np.atleast_1d(np.asarray(indices))
-    if positions.ndim != 1:
-        raise ValueError(f"indices must be one-dimensional; got {positions.shape}.")
-    if positions.dtype.kind == "b":
-        if len(positions) != n_rows:
-            raise IndexError(
-                f"Boolean mask of length {len(positions)} for {n_rows} rows."
-            )
-        return np.flatnonzero(positions)
-    if positions.size == 0:
-        return np.empty(0, dtype=np.intp)
-    if positions.dtype.kind not in "iu":
-        raise TypeError(
-            f"indices must be integers or a boolean mask; got {positions.dtype}."
-        )
-    if positions.min() < -n_rows or positions.max() >= n_rows:
-        raise IndexError(f"indices out of range for {n_rows} rows.")
-    return np.where(positions < 0, positions + n_rows, positions)
+        return SparseRows(self._matrix[row_positions(indices, len(self))])
 
 
 @functools.cache
