@@ -155,7 +155,7 @@ def _cluster(bindir: Path, prefix: list[str], base: Path, dbname: str) -> Iterat
         raise RuntimeError(f"initdb failed:\n{init.stdout}\n{init.stderr}")
     pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data)]
     try:
-        opts = f"-p {port} -h 127.0.0.1 -k {shlex.quote(str(data))} -c fsync=off"
+        opts = f"-p {port} -h 127.0.0.1 -k {shlex.quote(str(data))} -c fsync=off -c max_connections=50"
         start = run(*pg_ctl, "-l", str(log), "-w", "-o", opts, "start")
         if start.returncode != 0:
             raise RuntimeError(

@@ -28,6 +28,7 @@ GRACE = 20
 MAX_RETRY = 2
 SCHEMA_ATTEMPTS = 4
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_DATABASES: dict[tuple[str, int, int], optuna.storages.RDBStorage] = {}
 
 
 def make_storage(storage: Any, n_jobs: int = 1) -> optuna.storages.BaseStorage | None:
@@ -71,7 +72,14 @@ def make_storage(storage: Any, n_jobs: int = 1) -> optuna.storages.BaseStorage |
             "grace_period": GRACE,
             callback: _retry_callback(),
         }
-        return _rdb_storage(url, options)
+        if url.startswith("sqlite"):
+            return _rdb_storage(url, options)
+        # One storage (one connection pool) per database and process: a new one each
+        # time would open connections faster than the server allows.
+        key = (url, HEARTBEAT, GRACE)
+        if key not in _DATABASES:
+            _DATABASES[key] = _rdb_storage(url, options)
+        return _DATABASES[key]
 
 
 def _rdb_storage(url: str, options: dict[str, Any]) -> optuna.storages.RDBStorage:
