@@ -138,7 +138,7 @@ def _rows_as_images(X: np.ndarray, reset: bool) -> np.ndarray:
             "pixels. If the rows are flattened pictures, reshape X to (n_images, "
             "height, width) so the network sees them as 2-D images.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,  # the caller of fit
         )
     return X[:, None, :]
 
