@@ -14,12 +14,13 @@ import statistics
 import time
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import optuna
 import pandas as pd
+from optuna.trial import FrozenTrial
 
 from autodeep.search import PRUNERS
 from autodeep.search._storage import (
@@ -117,10 +118,10 @@ def trial_params(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     return {**trial.params, **trial.user_attrs.get("fixed_params", {})}
 
 
-def rows(study: optuna.Study) -> list[dict[str, Any]]:
+def rows(every: Sequence[FrozenTrial]) -> list[dict[str, Any]]:
     """One dict per trial: state, score, objective, epochs, seconds, reason, params."""
     result = []
-    for trial in study.get_trials(deepcopy=False):
+    for trial in every:
         attrs = trial.user_attrs
         state = STATES.get(trial.state, trial.state.name.lower())
         reason = attrs.get("reason", LOST if state == "failed" else "")
@@ -137,11 +138,6 @@ def rows(study: optuna.Study) -> list[dict[str, Any]]:
             }
         )
     return result
-
-
-def leaderboard(study: optuna.Study, score_name: str) -> pd.DataFrame:
-    """One row per trial, best first (see :func:`board`)."""
-    return board(rows(study), score_name)
 
 
 def board(trial_rows: list[dict[str, Any]], score_name: str) -> pd.DataFrame:
@@ -261,8 +257,9 @@ def search(trials: Trials, settings: Settings) -> Best:
                 _run_processes(study, trials, settings, progress)
             else:
                 _work_until_done(study, trials, settings, progress)
-            trial_rows = rows(study)
-            progress.update(trial_rows, _used(study))
+            every = study.get_trials(deepcopy=False)
+            trial_rows = rows(every)
+            progress.update(trial_rows, _used(every))
         finally:
             progress.close()
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -300,17 +297,13 @@ def _work(
     objective = _Objective(trials)
     while True:
         fail_lost_trials(study)
-        finished = study.get_trials(
-            deepcopy=False,
-            states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL),
-        )
-        progress.update(rows(study), _used(study))
-        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
-        if (
-            settings.max_trials is not None
-            and _used(study) + running >= settings.max_trials
-        ):
+        every = study.get_trials(deepcopy=False)
+        used = _used(every)
+        progress.update(rows(every), used)
+        running = sum(t.state == TrialState.RUNNING for t in every)
+        if settings.max_trials is not None and used + running >= settings.max_trials:
             return
+        finished = [t for t in every if t.state.is_finished()]
         if any(t.state == TrialState.COMPLETE for t in finished):
             trials.best_seconds = float(study.best_trial.user_attrs.get("seconds", 0.0))
         seconds = [
@@ -332,10 +325,11 @@ def _work_until_done(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)  # heartbeat: workers elsewhere
-        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        every = study.get_trials(deepcopy=False)
+        running = [t for t in every if t.state == TrialState.RUNNING]
         if not running or trials.clock.remaining() <= 0:
             return
-        progress.update(rows(study), _used(study))
+        progress.update(rows(every), _used(every))
         progress.status(
             ", ".join(
                 f"trial {t.number} epoch {len(t.intermediate_values)}" for t in running
@@ -344,11 +338,11 @@ def _work_until_done(
         time.sleep(1.0)
 
 
-def _used(study: optuna.Study) -> int:
+def _used(every: Sequence[FrozenTrial]) -> int:
     """Trials that count against ``max_trials``: all ended ones except lost ones."""
     return sum(
         1
-        for t in study.get_trials(deepcopy=False)
+        for t in every
         if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
         or (t.state == TrialState.FAIL and "reason" in t.user_attrs)
     )
