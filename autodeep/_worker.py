@@ -64,7 +64,9 @@ class Launcher:
 def _run_payload(path: str, index: int) -> None:
     with open(path, "rb") as file:
         estimator, X, y, shared = pickle.load(file)
-    _limit_threads(shared["threads"])
+    from autodeep import _backend
+
+    _backend.limit_threads(shared["threads"])
     _run(estimator, X, y, index, shared)
 
 
@@ -157,12 +159,6 @@ def _run(estimator: Any, X: Any, y: Any, index: int, shared: dict[str, Any]) -> 
     if settings.study_attrs:
         settings.study_attrs["seed"] = settings.seed
     _engine.run_worker(plan, X, y_fit, settings)
-
-
-def _limit_threads(threads: int) -> None:
-    from autodeep import _backend
-
-    _backend.limit_threads(threads)
 
 
 def main(argv: list[str]) -> int:

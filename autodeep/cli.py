@@ -40,7 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.set_defaults(run=_demo)
 
     fit = commands.add_parser("fit", help="fit on a CSV file and save the model folder")
-    fit.add_argument("data", help="CSV file with the features and the target column")
+    fit.add_argument(
+        "data", help="CSV or Parquet file with the features and the target column"
+    )
     fit.add_argument("--target", required=True, help="name of the target column")
     fit.add_argument("--task", choices=["classification", "regression"], required=True)
     fit.add_argument("-o", "--output", required=True, help="model folder to write")
@@ -127,17 +129,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from autodeep import TabularClassifier, TabularRegressor
+    from autodeep._worker import read_table
 
-    data = pd.read_csv(args.data)
-    if args.target not in data.columns:
-        raise ValueError(
-            f"--target {args.target!r} is not a column of {args.data}; columns are "
-            f"{list(data.columns)}."
-        )
-    X, y = data.drop(columns=args.target), data[args.target]
+    X, y = read_table(args.data, args.target)
     estimator_class = (
         TabularClassifier if args.task == "classification" else TabularRegressor
     )
