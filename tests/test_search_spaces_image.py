@@ -9,19 +9,7 @@ import pytest
 from autodeep import Choice, Fixed, Float, Int
 from autodeep.search_spaces import apply_overrides, build_cnn, cnn_space, sample
 from autodeep.search_spaces.image import CNN_DEFAULTS
-
-
-def random_suggest(seed):
-    rng = np.random.default_rng(seed)
-
-    def draw(name, dim):
-        if isinstance(dim, Int):
-            return int(rng.integers(dim.low, dim.high + 1))
-        if isinstance(dim, Float):
-            return float(rng.uniform(dim.low, dim.high))
-        return dim.options[int(rng.integers(len(dim.options)))]
-
-    return draw
+from tests.conftest import random_suggest
 
 
 def images(n, height, width, channels, seed=0):

@@ -11,6 +11,7 @@ from autodeep._layers import PositionEmbedding
 from autodeep.search_spaces import build_text_model, mlp_space, sample, text_space
 from autodeep.search_spaces.tabular import make_optimizer
 from autodeep.search_spaces.text import TEXT_DEFAULTS
+from tests.conftest import random_suggest
 
 VOCABULARY = 50
 LENGTH = 16
@@ -35,19 +36,6 @@ VARIANTS = {
         "ff_units": 16,
     },
 }
-
-
-def random_suggest(seed):
-    rng = np.random.default_rng(seed)
-
-    def draw(name, dim):
-        if isinstance(dim, Int):
-            return int(rng.integers(dim.low, dim.high + 1))
-        if isinstance(dim, Float):
-            return float(rng.uniform(dim.low, dim.high))
-        return dim.options[int(rng.integers(len(dim.options)))]
-
-    return draw
 
 
 def with_family(family, seed):
