@@ -56,7 +56,7 @@ class _ImageMixin:
             return X
         # Every image is checked now, before any training: a bad file or array fails
         # here with its name or index, not in the middle of a trial.
-        check = ImagePreprocessor().fit(X)
+        check = ImagePreprocessor().inspect(X)
         self.input_kind_ = check.input_kind_
         self.image_size_ = check.image_size_
         self.channels_ = check.channels_

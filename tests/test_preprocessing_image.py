@@ -274,3 +274,20 @@ def test_empty_input_at_transform_is_rejected(mixed_files):
     pre = ImagePreprocessor().fit(mixed_files)
     with pytest.raises(ValueError, match="no images"):
         pre.transform([])
+
+
+def test_inspect_checks_files_and_sets_geometry_without_statistics(tmp_path):
+    paths = []
+    for i, size in enumerate([(10, 12), (10, 12), (20, 8)]):
+        path = tmp_path / f"{i}.png"
+        Image.new("RGB" if i == 2 else "L", size).save(path)
+        paths.append(str(path))
+    inspected = ImagePreprocessor().inspect(paths)
+    fitted = ImagePreprocessor().fit(paths)
+    assert inspected.input_kind_ == fitted.input_kind_ == "paths"
+    assert inspected.image_size_ == fitted.image_size_ == (12, 10)
+    assert inspected.channels_ == fitted.channels_ == 3
+    assert not hasattr(inspected, "mean_")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    with pytest.raises(ValueError, match=r"bad\.png"):
+        ImagePreprocessor().inspect([*paths, str(tmp_path / "bad.png")])

@@ -335,6 +335,19 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
             self._fit_array(_as_image_array(X))
         return self
 
+    def inspect(self, X: Any) -> ImagePreprocessor:
+        """Check every image and set ``input_kind_``, ``image_size_`` and ``channels_``
+        as :meth:`fit` would, without computing pixel statistics (no pixels of files
+        are decoded). The estimator uses this to check all of X before training."""
+        _check_not_empty(X)
+        if is_image_paths(X):
+            self.input_kind_ = "paths"
+            self._set_geometry(_as_paths(X))
+        else:
+            self.input_kind_ = "array"
+            self._set_shape(_as_image_array(X))
+        return self
+
     def transform(self, X: Any) -> np.ndarray | ImagePaths:
         """The images as an array ``(n, height, width, channels_)`` or ImagePaths.
 
@@ -360,19 +373,15 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
         return self._transform_array(_as_image_array(X))
 
     def _fit_array(self, images: np.ndarray) -> None:
-        self.image_size_ = (int(images.shape[1]), int(images.shape[2]))
-        self.channels_ = 1 if images.shape[3] == 1 else 3
+        self._set_shape(images)
         self._set_statistics(_array_batches(images[..., : self.channels_]))
 
+    def _set_shape(self, images: np.ndarray) -> None:
+        self.image_size_ = (int(images.shape[1]), int(images.shape[2]))
+        self.channels_ = 1 if images.shape[3] == 1 else 3
+
     def _fit_paths(self, paths: list[str]) -> None:
-        headers = [_read_header(path, index) for index, path in enumerate(paths)]
-        height, width = Counter(size for size, _ in headers).most_common(1)[0][0]
-        if self.max_size is not None and max(height, width) > self.max_size:
-            scale = self.max_size / max(height, width)
-            height, width = max(1, round(height * scale)), max(1, round(width * scale))
-        self.image_size_ = (height, width)
-        colour = any(not _is_grayscale(mode) for _, mode in headers)
-        self.channels_ = 3 if colour else 1
+        self._set_geometry(paths)
         images = ImagePaths(paths, self.image_size_, self.channels_)
         if len(images) > STATS_SAMPLE_SIZE:
             rng = np.random.default_rng(_SEED)
@@ -382,6 +391,17 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
             images.take(np.arange(start, min(start + STATS_BATCH_SIZE, len(images))))
             for start in range(0, len(images), STATS_BATCH_SIZE)
         )
+
+    def _set_geometry(self, paths: list[str]) -> None:
+        """Size and channels from every file's header (which also checks each file)."""
+        headers = [_read_header(path, index) for index, path in enumerate(paths)]
+        height, width = Counter(size for size, _ in headers).most_common(1)[0][0]
+        if self.max_size is not None and max(height, width) > self.max_size:
+            scale = self.max_size / max(height, width)
+            height, width = max(1, round(height * scale)), max(1, round(width * scale))
+        self.image_size_ = (height, width)
+        colour = any(not _is_grayscale(mode) for _, mode in headers)
+        self.channels_ = 3 if colour else 1
 
     def _set_statistics(self, batches: Iterator[np.ndarray]) -> None:
         """Per-channel mean and std, merged batch by batch to bound memory."""
