@@ -185,6 +185,38 @@ class AutoDeepEstimator(BaseEstimator):
         X = self._validate_X(X, reset=False)
         return predict_array(self.model_, self.preprocessor_.transform(X))
 
+    # -- explanations ------------------------------------------------------------------
+
+    def explain(
+        self, X: Any, method: str = "auto", target: Any = None, **settings: Any
+    ) -> Any:
+        """Attribute each row's prediction to its columns, tokens or pixels.
+
+        Parameters
+        ----------
+        X : rows like those passed to ``fit``
+            What to explain (keep it to tens or hundreds of rows: each row costs a
+            few dozen passes through the network).
+        method : str, default="auto"
+            ``"saliency"``, ``"gradient_x_input"``, ``"smoothgrad"``,
+            ``"integrated_gradients"``, ``"gradcam"`` (convolutional image models) or
+            ``"occlusion"``; ``"auto"`` is Grad-CAM for image models and integrated
+            gradients otherwise.
+        target : label, labels, int or None, default=None
+            The class to explain (default: the predicted one) or, for regressors, the
+            output index (default 0).
+        **settings
+            The method's settings; see :func:`autodeep.explain.explain`.
+
+        Returns
+        -------
+        autodeep.explain.Explanation
+            Attributions with ``to_frame()``, ``plot()`` and ``global_importance()``.
+        """
+        from autodeep.explain import explain
+
+        return explain(self, X, method=method, target=target, **settings)
+
     # -- pickling ----------------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 
 @cache
@@ -55,3 +56,13 @@ def limit_threads(threads: int) -> None:
     Call before the first operation runs: frameworks fix their thread pools then.
     """
     framework().limit_threads(threads)
+
+
+def value_and_gradient(score: Any, inputs: Any) -> tuple[Any, Any]:
+    """``score(x)`` and d(sum of score)/dx for a float array ``inputs``, as NumPy.
+
+    ``score`` maps a backend tensor shaped like ``inputs`` to one value per row, using
+    ``keras.ops`` and Keras layers only; the gradient comes from the backend's own
+    autodiff (TensorFlow ``GradientTape``, ``jax.value_and_grad``, torch autograd).
+    """
+    return framework().value_and_gradient(score, inputs)

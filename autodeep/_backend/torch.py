@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 import torch
 
 
@@ -16,3 +20,24 @@ def has_gpu() -> bool:
 
 def limit_threads(threads: int) -> None:
     torch.set_num_threads(threads)
+
+
+def value_and_gradient(
+    score: Callable[[Any], Any], inputs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``score(x)`` (one value per row) and the gradient of its sum with respect to x.
+
+    Autograd on a leaf tensor placed on Keras' device; the weights' own gradients are
+    not accumulated (``torch.autograd.grad`` returns only the input's).
+    """
+    from keras.src.backend.torch.core import get_device
+
+    x = torch.tensor(
+        inputs, dtype=torch.float32, device=get_device(), requires_grad=True
+    )
+    with torch.enable_grad():
+        values = score(x).to(torch.float32)
+        (gradient,) = torch.autograd.grad(values.sum(), x, allow_unused=True)
+    if gradient is None:
+        gradient = torch.zeros_like(x)
+    return values.detach().cpu().numpy(), gradient.detach().cpu().numpy()

@@ -146,6 +146,36 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             self.column_transformer_.transform(normalized), dtype=np.float32
         )
 
+    def source_columns(self) -> list[Any]:
+        """The original column behind each output column, in output order.
+
+        Datetime parts, missing-value indicators and one-hot columns all map back to
+        the column they came from, so explanations can be summed per user column.
+        """
+        check_is_fitted(self, "column_transformer_")
+        origin = {}
+        for column, kind in self.column_kinds_.items():
+            parts = DATETIME_PARTS if kind == "datetime" else (None,)
+            for part in parts:
+                origin[str(column) if part is None else f"{column}__{part}"] = column
+        sources: list[Any] = []
+        transformers = self.column_transformer_.named_transformers_
+        for name, _, names in self.column_transformer_.transformers_:
+            if name == "numeric" and names:
+                imputer = transformers[name].named_steps["impute"]
+                kept = ~np.isnan(imputer.statistics_)  # all-missing columns are dropped
+                sources += [origin[n] for n, k in zip(names, kept, strict=True) if k]
+                indicator = imputer.indicator_
+                if indicator is not None:
+                    sources += [origin[names[i]] for i in indicator.features_]
+            elif name == "onehot" and names:
+                categories = transformers[name].categories_
+                for column, values in zip(names, categories, strict=True):
+                    sources += [origin[column]] * len(values)
+            elif name == "codes":
+                sources += [origin[column] for column in names]
+        return sources
+
     def _normalize(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One plain column per numeric feature, strings (no NaN) per categorical."""
         columns: dict[str, Any] = {}

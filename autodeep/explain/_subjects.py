@@ -1,0 +1,287 @@
+"""What an explanation works on, per modality: rows, their units and how to remove them.
+
+A *unit* is what a person reads an attribution on: an original DataFrame column, a
+token of the text, a pixel. A subject turns the estimator's input into the model's
+inputs and float representation (see :class:`~autodeep.explain._probe.Probe`), sums
+representation-level attributions into units, and builds copies of a row with some
+units removed (set to the baseline, or deleted from the text) for occlusion and the
+deletion check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+
+from autodeep.explain._probe import Probe
+
+
+class Subject:
+    """Base class; see the module docstring. ``kind`` is tabular, image or text."""
+
+    kind: str
+    probe: Probe
+    inputs: np.ndarray
+    z: np.ndarray
+    unit_names: list[list[str]]
+
+    def __init__(self, estimator: Any, X: Any) -> None:
+        self.estimator = estimator
+        self.X = estimator._validate_X(X, reset=False)
+        self.model = estimator.model_
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    def set_baseline(self, value: Any = None) -> np.ndarray:
+        """Fix the reference input; return its representation, one row per row.
+
+        ``None`` is the all-zero representation (for tabular data the mean of each
+        standard-scaled column and no category; an all-black image; no text).
+        Otherwise ``value`` is one input like ``X`` (a one-row DataFrame, an image,
+        a text) or, for images, a pixel value such as 0.
+        """
+        if value is None:
+            self.reference = np.zeros(self.z.shape[1:], np.float32)
+        else:
+            self.reference = self._represent_reference(value)[0]
+        return np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
+
+    def _represent_reference(self, value: Any) -> np.ndarray:
+        inputs = self._encode(self.estimator._validate_X(value, reset=False))
+        if len(inputs) != 1:
+            raise ValueError(
+                f"baseline must be one input like a row of X; got {len(inputs)} rows."
+            )
+        return self.probe.represent(inputs)
+
+    def _encode(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
+        """Representation-level attributions summed into each row's units."""
+        raise NotImplementedError
+
+    def removed(self, row: int, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Model inputs and representations of row ``row`` with ``masks`` units removed.
+
+        ``masks`` is boolean, shape (variants, n_units of the row); True is removed.
+        """
+        raise NotImplementedError
+
+    def occlusion_masks(self, row: int) -> np.ndarray:
+        """The unit groups occlusion removes one at a time (single units by default)."""
+        return np.eye(len(self.unit_names[row]), dtype=bool)
+
+
+class TabularSubject(Subject):
+    """Rows of a DataFrame or array; units are the user's original columns."""
+
+    kind = "tabular"
+
+    def __init__(self, estimator: Any, X: Any) -> None:
+        super().__init__(estimator, X)
+        preprocessor = estimator.preprocessor_
+        sources = preprocessor.source_columns()
+        embedded = any(
+            layer.name == "category_embedding" for layer in self.model.layers
+        )
+        self.probe = Probe(self.model, "category_embedding" if embedded else None)
+        self.inputs = self._encode(self.X)
+        self.z = self.probe.represent(self.inputs)
+        if embedded:
+            from autodeep._layers import embedding_size
+
+            n_codes = len(preprocessor.cardinalities_)
+            dense, codes = (
+                sources[: len(sources) - n_codes],
+                sources[len(sources) - n_codes :],
+            )
+            widths = [embedding_size(c) for c in preprocessor.cardinalities_]
+            sources = dense + [
+                c for c, w in zip(codes, widths, strict=True) for _ in range(w)
+            ]
+        self.columns = list(preprocessor.column_kinds_)
+        position = {column: i for i, column in enumerate(self.columns)}
+        self.groups = np.zeros((len(sources), len(self.columns)), dtype=np.float32)
+        self.groups[np.arange(len(sources)), [position[s] for s in sources]] = 1.0
+        names = [str(column) for column in self.columns]
+        self.unit_names = [names] * len(self.inputs)
+
+    def _encode(self, X: Any) -> np.ndarray:
+        return self.estimator.preprocessor_.transform(X)
+
+    def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
+        return list(attributions @ self.groups)
+
+    def removed(self, row: int, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        z = np.repeat(self.z[row : row + 1], len(masks), axis=0)
+        entries = (masks.astype(np.float32) @ self.groups.T) > 0
+        z[entries] = self.reference[np.nonzero(entries)[1]]
+        return np.repeat(self.inputs[row : row + 1], len(masks), axis=0), z
+
+
+class ImageSubject(Subject):
+    """Images; units are pixels (attributions summed over channels)."""
+
+    kind = "image"
+
+    def __init__(self, estimator: Any, X: Any) -> None:
+        super().__init__(estimator, X)
+        self.probe = Probe(self.model, None)
+        self.inputs = self._encode(self.X)
+        self.z = self.inputs
+        height, width = self.inputs.shape[1:3]
+        self.unit_names = [[]] * len(self.inputs)  # a pixel grid has no names
+        self.image_shape = (height, width)
+
+    def _encode(self, X: Any) -> np.ndarray:
+        from autodeep import _data
+
+        images = self.estimator.preprocessor_.transform(X)
+        return _data.take(images, np.arange(len(images))).astype(np.float32)
+
+    def _represent_reference(self, value: Any) -> np.ndarray:
+        if np.isscalar(value):
+            return np.full((1, *self.z.shape[1:]), value, np.float32)
+        return super()._represent_reference(value)
+
+    def feature_map_probe(self) -> Probe | None:
+        """A probe on the last feature map (the input of ``head_pool``), if any."""
+        if not any(layer.name == "head_pool" for layer in self.model.layers):
+            return None
+        return Probe(self.model, "head_pool", side="input")
+
+    def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
+        if attributions.ndim == 4:
+            attributions = attributions.sum(axis=-1)
+        return [a.reshape(-1) for a in attributions]
+
+    def removed(self, row: int, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        images = np.repeat(self.z[row : row + 1], len(masks), axis=0)
+        pixels = masks.reshape(len(masks), *self.image_shape)
+        images[pixels] = self.reference[np.nonzero(pixels)[1:]]
+        return images, images
+
+    def occlusion_masks(self, row: int) -> np.ndarray:
+        """Square patches about an eighth of the image side, tiling the image."""
+        height, width = self.image_shape
+        side = max(1, round(min(height, width) / 8))
+        masks = []
+        for top in range(0, height, side):
+            for left in range(0, width, side):
+                mask = np.zeros(self.image_shape, dtype=bool)
+                mask[top : top + side, left : left + side] = True
+                masks.append(mask.reshape(-1))
+        return np.array(masks)
+
+
+class TextSubject(Subject):
+    """Texts; units are the tokens of each text (words for character n-grams)."""
+
+    kind = "text"
+
+    def __init__(self, estimator: Any, X: Any) -> None:
+        super().__init__(estimator, X)
+        self.encoder = estimator.preprocessor_[-1]
+        self.texts = estimator.preprocessor_[0].transform(self.X)
+        names = {layer.name for layer in self.model.layers}
+        layer = next(
+            (n for n in ("token_embedding", "token_position_embedding") if n in names),
+            None,
+        )
+        self.probe = Probe(self.model, layer)
+        self.spread: list[Any] | None = None
+        self.inputs = self._encode(self.texts)
+        self.z = self.probe.represent(self.inputs)
+        if layer is None:  # TF-IDF n-grams: spread each n-gram over its tokens
+            pairs = [_ngram_tokens(self.encoder.vectorizer_, t) for t in self.texts]
+            self.unit_names = [tokens for tokens, _ in pairs]
+            self.spread = [matrix for _, matrix in pairs]
+        else:
+            length = self.encoder.sequence_length_
+            self.unit_names = [self.encoder.tokens(t)[:length] for t in self.texts]
+
+    def _encode(self, X: Any) -> np.ndarray:
+        from autodeep import _data
+
+        encoded = self.estimator.preprocessor_[-1].transform(X)
+        return np.asarray(_data.take(encoded, np.arange(len(encoded))))
+
+    def _represent_reference(self, value: Any) -> np.ndarray:
+        if not isinstance(value, str):
+            raise ValueError(f"A text model's baseline is one text; got {value!r}.")
+        return self.probe.represent(self._encode(np.asarray([value], dtype=object)))
+
+    def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
+        if self.spread is not None:
+            return [m @ a for m, a in zip(self.spread, attributions, strict=True)]
+        per_position = attributions.sum(axis=-1)
+        return [p[: len(t)] for p, t in zip(per_position, self.unit_names, strict=True)]
+
+    def removed(self, row: int, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tokens = self.unit_names[row]
+        texts = np.array(
+            [
+                " ".join(t for t, gone in zip(tokens, mask, strict=True) if not gone)
+                for mask in masks
+            ],
+            dtype=object,
+        )
+        inputs = self._encode(texts)
+        return inputs, self.probe.represent(inputs)
+
+
+def _ngram_tokens(
+    vectorizer: Any, text: str
+) -> tuple[list[str], scipy.sparse.csr_matrix]:
+    """The tokens of ``text`` and a (tokens, features) matrix sharing each n-gram out.
+
+    An n-gram's attribution goes in equal parts to each of its occurrences and, within
+    one occurrence, to each token it covers, so token attributions keep the total.
+    """
+    vocabulary = vectorizer.vocabulary_
+    text = vectorizer.build_preprocessor()(text)
+    if vectorizer.analyzer == "word":
+        tokens = vectorizer.build_tokenizer()(text)
+        low, high = vectorizer.ngram_range
+        occurrences = [
+            (vocabulary[gram], range(start, start + n))
+            for n in range(low, high + 1)
+            for start in range(len(tokens) - n + 1)
+            if (gram := " ".join(tokens[start : start + n])) in vocabulary
+        ]
+    else:  # char_wb: a word's character n-grams belong to that word
+        tokens = text.split()
+        analyze = vectorizer.build_analyzer()
+        occurrences = [
+            (vocabulary[gram], range(index, index + 1))
+            for index, word in enumerate(tokens)
+            for gram in analyze(word)
+            if gram in vocabulary
+        ]
+    counts: dict[int, int] = {}
+    for feature, _ in occurrences:
+        counts[feature] = counts.get(feature, 0) + 1
+    spread = scipy.sparse.lil_matrix((len(tokens), len(vocabulary)), dtype=np.float32)
+    for feature, covered in occurrences:
+        for token in covered:
+            spread[token, feature] += 1.0 / (len(covered) * counts[feature])
+    return tokens, spread.tocsr()
+
+
+def make_subject(estimator: Any, X: Any) -> Subject:
+    """The subject for a fitted estimator's modality (its rows ``X``)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    from autodeep._image import _ImageMixin
+    from autodeep._text import _TextMixin
+
+    check_is_fitted(estimator, "model_")
+    if isinstance(estimator, _ImageMixin):
+        return ImageSubject(estimator, X)
+    if isinstance(estimator, _TextMixin):
+        return TextSubject(estimator, X)
+    return TabularSubject(estimator, X)

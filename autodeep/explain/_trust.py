@@ -1,0 +1,178 @@
+"""Checks that say whether an explanation can be trusted.
+
+* Model-parameter randomization (Adebayo et al., 2018): explain the same rows with a
+  copy of the network whose weights are freshly initialized. A method whose maps barely
+  change does not depend on what the model learned, and is flagged.
+* Deletion (faithfulness): remove each row's units most-attributed first and follow the
+  predicted class's probability (a regressor's output); compare the area under that
+  curve with removing the same units in random order. Faithful maps make it drop
+  faster, so their area is smaller.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from autodeep.explain._explain import explain
+from autodeep.explain._explanation import Explanation, _softmax
+from autodeep.explain._subjects import Subject, make_subject
+
+# A method passes the randomization check when its maps' mean rank correlation with
+# the randomized model's maps is below this.
+RANDOMIZATION_LIMIT = 0.5
+DELETION_STEPS = 10
+
+
+@dataclass
+class RandomizationCheck:
+    """Mean Spearman correlation of |attributions|, trained vs re-initialized model."""
+
+    method: str
+    correlation: float
+    per_row: np.ndarray
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.correlation < RANDOMIZATION_LIMIT)
+
+
+@dataclass
+class DeletionCheck:
+    """Areas under the deletion curves: attribution order vs random order.
+
+    ``curve`` and ``random_curve`` are the mean scores after removing 0, 10, ..., 100%
+    of each row's units.
+    """
+
+    method: str
+    auc: float
+    random_auc: float
+    curve: np.ndarray
+    random_curve: np.ndarray
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.auc < self.random_auc)
+
+
+def randomization_check(
+    estimator: Any, X: Any, method: str = "auto", seed: int = 0, **settings: Any
+) -> RandomizationCheck:
+    """Compare ``method``'s maps on ``X`` before and after re-initializing the weights.
+
+    Every layer of the network is rebuilt with fresh random weights (the cascading
+    randomization of Adebayo et al. taken to the end); fixed preprocessing inside the
+    model, such as image normalization, keeps its values.
+    """
+    import keras
+
+    original = explain(estimator, X, method=method, **settings)
+    keras.utils.set_random_seed(seed)
+    randomized = copy.copy(estimator)
+    randomized.model_ = keras.models.clone_model(estimator.model_)
+    # Explain the same class in both, whatever the random model now predicts.
+    shuffled = explain(
+        randomized,
+        X,
+        method=original.method,
+        target=_as_targets(estimator, original),
+        **settings,
+    )
+    per_row = np.array(
+        [
+            _rank_correlation(a, b)
+            for a, b in zip(original.attributions, shuffled.attributions, strict=True)
+        ]
+    )
+    return RandomizationCheck(original.method, float(np.nanmean(per_row)), per_row)
+
+
+def deletion_check(
+    estimator: Any, X: Any, explanation: Explanation, seed: int = 0, repeats: int = 3
+) -> DeletionCheck:
+    """Deletion curves for ``explanation`` (of the rows ``X``) against random order.
+
+    A removed column or pixel takes the default baseline value (the all-zero
+    representation: a column's training mean after standard scaling, a black pixel);
+    a removed token is deleted from the text.
+    """
+    subject = make_subject(estimator, X)
+    subject.set_baseline(None)
+    targets = _target_positions(estimator, explanation)
+    rng = np.random.default_rng(seed)
+    curves, random_curves = [], []
+    for row, values in enumerate(explanation.attributions):
+        values = np.asarray(values).reshape(-1)
+        if values.size == 0:
+            continue
+        order = np.argsort(-values, kind="stable")
+        curves.append(_deletion_curve(subject, row, targets[row], order))
+        random_curves.append(
+            np.mean(
+                [
+                    _deletion_curve(
+                        subject, row, targets[row], rng.permutation(values.size)
+                    )
+                    for _ in range(repeats)
+                ],
+                axis=0,
+            )
+        )
+    if not curves:
+        raise ValueError("No row has anything to delete (all texts are empty?).")
+    curve, random_curve = np.mean(curves, axis=0), np.mean(random_curves, axis=0)
+    return DeletionCheck(
+        explanation.method, _area(curve), _area(random_curve), curve, random_curve
+    )
+
+
+def _deletion_curve(
+    subject: Subject, row: int, target: int, order: np.ndarray
+) -> np.ndarray:
+    n = len(order)
+    counts = np.unique(np.round(np.linspace(0, n, DELETION_STEPS + 1)).astype(int))
+    masks = np.zeros((len(counts), n), dtype=bool)
+    for step, count in enumerate(counts):
+        masks[step, order[:count]] = True
+    inputs, z = subject.removed(row, masks)
+    logits = subject.probe.logits(inputs, z)
+    scores = (
+        _softmax(logits)[:, target]
+        if hasattr(subject.estimator, "classes_")
+        else logits[:, target]
+    )
+    # Rows with fewer units than steps still report at every step.
+    return np.interp(np.linspace(0, n, DELETION_STEPS + 1), counts, scores)
+
+
+def _area(curve: np.ndarray) -> float:
+    """Area under a curve sampled at evenly spaced fractions of 0..1."""
+    return float(np.trapezoid(curve, dx=1.0 / (len(curve) - 1)))
+
+
+def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = np.abs(np.ravel(a)), np.abs(np.ravel(b))
+    if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def _as_targets(estimator: Any, explanation: Explanation) -> Any:
+    if hasattr(estimator, "classes_"):
+        return explanation.targets
+    return int(explanation.targets[0])
+
+
+def _target_positions(estimator: Any, explanation: Explanation) -> np.ndarray:
+    classes = getattr(estimator, "classes_", None)
+    if classes is None:
+        return np.asarray(explanation.targets, dtype=int)
+    position = {label: i for i, label in enumerate(classes.tolist())}
+    return np.array(
+        [position[label] for label in np.asarray(explanation.targets).tolist()]
+    )
