@@ -41,3 +41,61 @@ def random_suggest(seed):
         return dim.options[int(rng.integers(len(dim.options)))]
 
     return draw
+
+
+# -- fitted models shared by the explanation and report tests ---------------------------
+
+
+@pytest.fixture(scope="session")
+def digit_images():
+    """scikit-learn's 8x8 digits as uint8 images (0..255), split 75/25."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    images = (X.reshape(-1, 8, 8, 1) * 16).clip(0, 255).astype("uint8")
+    return train_test_split(images, y, test_size=0.25, stratify=y, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def digits_model(digit_images):
+    from autodeep import ImageClassifier
+
+    X_train, _, y_train, _ = digit_images
+    return ImageClassifier(**{**FAST, "max_epochs": 15}).fit(X_train, y_train)
+
+
+@pytest.fixture(scope="session")
+def cancer_with_categories(cancer):
+    """breast_cancer plus a one-hot column and an embedded (many-category) column."""
+    X_train, X_test, y_train, y_test = cancer
+
+    def extend(X):
+        X = X.copy()
+        X["size band"] = np.where(X["mean radius"] > 14, "large", "small")
+        X["clinic"] = [f"clinic {i % 25}" for i in range(len(X))]
+        return X
+
+    return extend(X_train), extend(X_test), y_train, y_test
+
+
+@pytest.fixture(scope="session")
+def cancer_model(cancer_with_categories):
+    from autodeep import TabularClassifier
+
+    X_train, _, y_train, _ = cancer_with_categories
+    return TabularClassifier(**FAST).fit(X_train, y_train)
+
+
+def sentiment_texts(n, seed):
+    """Short texts whose label is set by one sentiment word among filler words."""
+    rng = np.random.default_rng(seed)
+    good, bad = ["great", "lovely", "superb"], ["awful", "boring", "dull"]
+    filler = ["the", "film", "was", "a", "plot", "and", "actors", "story"]
+    texts, labels = [], []
+    for i in range(n):
+        label = i % 2
+        words = [*rng.choice(filler, 6), rng.choice(good if label else bad)]
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append("positive" if label else "negative")
+    return texts, labels, set(good + bad)

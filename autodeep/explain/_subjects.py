@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import numpy as np
 import scipy.sparse
 
@@ -209,6 +210,21 @@ class TextSubject(Subject):
 
         encoded = self.estimator.preprocessor_[-1].transform(X)
         return np.asarray(_data.take(encoded, np.arange(len(encoded))))
+
+    def set_baseline(self, value: Any = None) -> np.ndarray:
+        """As :meth:`Subject.set_baseline`; a string ``value`` is a reference text.
+
+        A Transformer's default baseline keeps the position embeddings and zeroes the
+        token embeddings: "no tokens" at every position. From an all-zero vector,
+        layer normalization is so steep that integrated gradients would need many
+        more steps to add up.
+        """
+        if value is None and self.probe.layer == "token_position_embedding":
+            layer = self.model.get_layer("token_position_embedding")
+            positions = keras.ops.convert_to_numpy(layer.position_embeddings)
+            self.reference = positions[: self.z.shape[1]].astype(np.float32)
+            return np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
+        return super().set_baseline(value)
 
     def _represent_reference(self, value: Any) -> np.ndarray:
         if not isinstance(value, str):
