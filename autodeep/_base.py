@@ -69,6 +69,7 @@ class AutoDeepEstimator(BaseEstimator):
         self.leaderboard_ = result.leaderboard
         self.history_ = result.history
         self.timings_ = result.timings
+        self.n_samples_fit_ = len(y_fit)
         return self
 
     def _fit_inputs(self, X: Any, y: Any) -> tuple[Any, Any, np.ndarray, Any]:
@@ -216,6 +217,53 @@ class AutoDeepEstimator(BaseEstimator):
         from autodeep.explain import explain
 
         return explain(self, X, method=method, target=target, **settings)
+
+    def report(
+        self,
+        X: Any,
+        y: Any,
+        path: str | os.PathLike[str] = "report.html",
+        *,
+        sample_size: int = 200,
+        check_size: int = 50,
+        random_state: int = 0,
+    ) -> str:
+        """Write a self-contained HTML report on labelled data for non-specialists.
+
+        The report holds a plain-language summary (headline metric with a bootstrap
+        95% interval, a simple baseline, data size, search budget), per-class results
+        or residual plots, the search leaderboard, what drives the predictions,
+        automatically chosen examples with their explanations, the two trust checks
+        with a verdict, caveats, and a technical appendix. Images are embedded; the
+        file makes no network request.
+
+        Parameters
+        ----------
+        X, y : labelled data, ideally not used for training
+        path : str or path-like, default="report.html"
+        sample_size : int, default=200
+            Rows explained for the "what drives" section and the examples.
+        check_size : int, default=50
+            Rows the trust checks run on (each is explained several times).
+        random_state : int, default=0
+            Seed for the row sample, the bootstrap and the randomized model.
+
+        Returns
+        -------
+        str
+            The path written.
+        """
+        from autodeep.explain._report import write_report
+
+        return write_report(
+            self,
+            X,
+            y,
+            path,
+            sample_size=sample_size,
+            check_size=check_size,
+            random_state=random_state,
+        )
 
     # -- pickling ----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The ``autodeep`` command: ``demo``, ``fit``, ``predict`` and ``worker``."""
+"""The ``autodeep`` command: ``demo``, ``fit``, ``predict``, ``report`` and ``worker``."""
 
 from __future__ import annotations
 
@@ -88,6 +88,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     predict.add_argument("data", help="CSV file with the same feature columns")
     predict.add_argument("-o", "--output", required=True, help="CSV file to write")
     predict.set_defaults(run=_predict)
+
+    report = commands.add_parser(
+        "report", help="write the HTML report of a saved model on labelled data"
+    )
+    report.add_argument(
+        "model", help="model folder written by `autodeep fit` or save()"
+    )
+    report.add_argument(
+        "data",
+        help="CSV or Parquet file with the features (for text or image models: one "
+        "column of texts or image paths) and the target column",
+    )
+    report.add_argument("--target", required=True, help="name of the target column")
+    report.add_argument(
+        "-o", "--output", default="report.html", help="HTML file to write"
+    )
+    report.add_argument("--sample-size", type=int, default=200, help="rows to explain")
+    report.set_defaults(run=_report)
 
     args = parser.parse_args(argv)
     try:
@@ -184,6 +202,24 @@ def _predict(args: argparse.Namespace) -> int:
             out[f"proba_{label}"] = proba[:, i]
     out.to_csv(args.output, index=False)
     print(f"{len(out)} predictions written to {args.output}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import autodeep
+    from autodeep._worker import read_table
+
+    estimator = autodeep.load(args.model)
+    X, y = read_table(args.data, args.target)
+    names = [str(c) for c in getattr(estimator, "feature_names_in_", [])]
+    if names and set(names) <= set(X.columns):
+        X = X[names]
+    elif not hasattr(estimator, "feature_names_in_") and X.shape[1] == 1:
+        X = X.iloc[:, 0]  # a text or image model reads one column
+    start = time.perf_counter()
+    estimator.report(X, y, args.output, sample_size=args.sample_size)
+    seconds = time.perf_counter() - start
+    print(f"report on {len(y)} rows written to {args.output} ({seconds:.1f} s)")
     return 0
 
 

@@ -40,7 +40,14 @@ INPUT_ATTRIBUTES = (
 FILES = ("model.keras", "state.skops", "metadata.json")
 # Types in state.skops may only come from these packages.
 TRUSTED_PREFIXES = ("autodeep.", "sklearn.", "imblearn.", "numpy.", "builtins.slice")
-METADATA = ("best_params_", "best_score_", "best_epochs_", "history_", "timings_")
+METADATA = (
+    "best_params_",
+    "best_score_",
+    "best_epochs_",
+    "history_",
+    "timings_",
+    "n_samples_fit_",
+)
 PACKAGES = (
     "autodeep",
     "keras",

@@ -172,17 +172,20 @@ class Explanation:
         top = float(np.percentile(heat, 99.5)) or float(heat.max()) or 1.0
         return np.clip(heat / top, 0.0, 1.0)
 
-    def overlay(self, index: int = 0, alpha: float = 0.5) -> np.ndarray:
-        """The image with its heat map laid over it, as RGB uint8 (height, width, 3)."""
-        self._need_image("overlay")
-        from matplotlib import colormaps
-
-        assert self.images is not None
-        image = self.images[index].astype(np.float64)
+    def image(self, index: int = 0) -> np.ndarray:
+        """The explained image as RGB floats in 0..1 (contrast stretched)."""
+        images = self._need_image("image")
+        image = images[index].astype(np.float64)
         if image.shape[-1] == 1:
             image = np.repeat(image, 3, axis=-1)
         low, high = float(image.min()), float(image.max())
-        image = (image - low) / (high - low or 1.0)
+        return (image - low) / (high - low or 1.0)
+
+    def overlay(self, index: int = 0, alpha: float = 0.5) -> np.ndarray:
+        """The image with its heat map laid over it, as RGB uint8 (height, width, 3)."""
+        from matplotlib import colormaps
+
+        image = self.image(index)
         heat = colormaps["inferno"](self.heatmap(index))[..., :3]
         mixed = (1 - alpha) * image + alpha * heat
         return (np.clip(mixed, 0, 1) * 255).astype(np.uint8)
@@ -213,11 +216,12 @@ class Explanation:
         ax.set_title(title)
         return ax
 
-    def _need_image(self, name: str) -> None:
+    def _need_image(self, name: str) -> np.ndarray:
         if self.kind != "image" or self.images is None:
             raise ValueError(
                 f"{name}() is for image explanations; this is {self.kind}."
             )
+        return self.images
 
 
 def _draw_tokens(ax: Any, tokens: list[str], values: np.ndarray) -> None:
