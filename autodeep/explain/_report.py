@@ -325,7 +325,8 @@ def _caveats(context: _Context, explanation: Explanation) -> Section:
         notes.append(f"{n} examples is few: the confidence interval above is wide.")
     if context.classifier:
         _, counts = np.unique(context.y, return_counts=True)
-        if counts.min() / counts.sum() < 0.2:
+        # Unbalanced: the rarest class has under half its share of a balanced split.
+        if counts.min() / counts.sum() < 0.5 / len(counts):
             notes.append(
                 f"The classes are unbalanced (the smallest is {counts.min() / counts.sum():.0%} "
                 "of the data): a high accuracy can hide poor results on the rare class; "
