@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autodeep import TabularRegressor, TextClassifier
-from autodeep.explain import METHODS, Explanation
+from autodeep.explain import METHODS, Explanation, deletion_check, randomization_check
 from autodeep.explain._explain import _targets
 from autodeep.explain._methods import (
     gradient_x_input,
@@ -18,7 +18,6 @@ from autodeep.explain._methods import (
 )
 from autodeep.explain._probe import Probe
 from autodeep.explain._subjects import make_subject
-from autodeep.explain._trust import deletion_check, randomization_check
 from tests.conftest import FAST, sentiment_texts
 
 matplotlib.use("Agg")

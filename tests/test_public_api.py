@@ -12,7 +12,14 @@ def test_all_matches_what_imports():
     for name in autodeep.__all__:
         assert hasattr(autodeep, name), name
     public = {n for n in dir(autodeep) if not n.startswith("_")}
-    modules = {"estimators", "io", "preprocessing", "search", "search_spaces"}
+    modules = {
+        "estimators",
+        "explain",
+        "io",
+        "preprocessing",
+        "search",
+        "search_spaces",
+    }
     assert public - modules - {"os"} == set(autodeep.__all__)
 
 

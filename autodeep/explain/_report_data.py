@@ -1,0 +1,66 @@
+"""What every section of the report reads: the data, the predictions and the sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NOUNS = {"tabular": "row", "image": "image", "text": "text"}
+
+
+@dataclass
+class Section:
+    """One part of the report: an id, a title and HTML blocks (already escaped)."""
+
+    id: str
+    title: str
+    blocks: list[str] = field(default_factory=list)
+
+
+class Context:
+    """The data and predictions every section reads."""
+
+    def __init__(
+        self,
+        estimator: Any,
+        X: Any,
+        y: np.ndarray,
+        kind: str,
+        sample: np.ndarray,
+        rng: np.random.Generator,
+    ) -> None:
+        self.estimator, self.X, self.y, self.kind = estimator, X, y, kind
+        self.sample, self.rng = sample, rng
+        self.classes: Any = getattr(estimator, "classes_", None)
+        self.noun = NOUNS[kind]
+        if self.classes is not None:
+            self.proba = estimator.predict_proba(X)
+            self.pred = self.classes[self.proba.argmax(axis=1)]
+        self.trust: tuple[Any, Any] | None = None
+        if self.classes is None:
+            self.proba = None
+            self.pred = np.asarray(estimator.predict(X))
+            self.y = np.asarray(y, dtype=np.float64)
+
+    @property
+    def classifier(self) -> bool:
+        return self.classes is not None
+
+
+def take_rows(X: Any, positions: Any) -> Any:
+    positions = np.asarray(positions)
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[positions]
+    if isinstance(X, np.ndarray):
+        return X[positions]
+    if hasattr(X, "paths"):  # ImagePaths
+        return X.paths[positions]
+    return [X[i] for i in positions]
+
+
+def column(values: Any) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    return array if array.ndim == 1 else array[:, 0]
