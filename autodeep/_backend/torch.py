@@ -35,9 +35,11 @@ def value_and_gradient(
     x = torch.tensor(
         inputs, dtype=torch.float32, device=get_device(), requires_grad=True
     )
+    gradient: Any = None
     with torch.enable_grad():
         values = score(x).to(torch.float32)
-        (gradient,) = torch.autograd.grad(values.sum(), x, allow_unused=True)
+        if values.requires_grad:  # False when the score ignores the input entirely
+            (gradient,) = torch.autograd.grad(values.sum(), x, allow_unused=True)
     if gradient is None:
         gradient = torch.zeros_like(x)
     return values.detach().cpu().numpy(), gradient.detach().cpu().numpy()

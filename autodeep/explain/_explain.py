@@ -51,8 +51,8 @@ def explain(
     logits = subject.probe.logits(subject.inputs, subject.z)
     targets = _targets(estimator, logits, target)
     units = attribute(subject, method, targets, baseline, settings)
-    if method in ("integrated_gradients", "occlusion") and "baseline" not in settings:
-        settings["baseline"] = "zeros" if _is_zero(subject.reference) else "given"
+    if method in ("integrated_gradients", "occlusion"):
+        settings["baseline"] = subject.baseline_name
     return Explanation.from_subject(subject, method, settings, units, logits, targets)
 
 
@@ -162,7 +162,3 @@ def _gradcam(
     height, width = subject.image_shape
     scale = (height / maps.shape[1], width / maps.shape[2])
     return [zoom(m, scale, order=1)[:height, :width].reshape(-1) for m in maps]
-
-
-def _is_zero(array: np.ndarray) -> bool:
-    return not np.any(array)

@@ -48,6 +48,7 @@ class Subject:
             self.reference = np.zeros(self.z.shape[1:], np.float32)
         else:
             self.reference = self._represent_reference(value)[0]
+        self.baseline_name = "zeros" if value is None else "given"
         return np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
 
     def _represent_reference(self, value: Any) -> np.ndarray:
@@ -223,6 +224,7 @@ class TextSubject(Subject):
             layer = self.model.get_layer("token_position_embedding")
             positions = keras.ops.convert_to_numpy(layer.position_embeddings)
             self.reference = positions[: self.z.shape[1]].astype(np.float32)
+            self.baseline_name = "position embeddings only"
             return np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
         return super().set_baseline(value)
 

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,8 +72,7 @@ def randomization_check(
 
     original = explain(estimator, X, method=method, **settings)
     keras.utils.set_random_seed(seed)
-    randomized = copy.copy(estimator)
-    randomized.model_ = keras.models.clone_model(estimator.model_)
+    randomized = _with_model(estimator, keras.models.clone_model(estimator.model_))
     # Explain the same class in both, whatever the random model now predicts.
     shuffled = explain(
         randomized,
@@ -148,6 +146,17 @@ def _deletion_curve(
     )
     # Rows with fewer units than steps still report at every step.
     return np.interp(np.linspace(0, n, DELETION_STEPS + 1), counts, scores)
+
+
+def _with_model(estimator: Any, model: Any) -> Any:
+    """A shallow copy of a fitted estimator with another network.
+
+    Not ``copy.copy``: that goes through pickling, which writes the model to bytes.
+    """
+    twin = object.__new__(type(estimator))
+    twin.__dict__.update(estimator.__dict__)
+    twin.model_ = model
+    return twin
 
 
 def _area(curve: np.ndarray) -> float:
