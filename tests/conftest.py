@@ -99,3 +99,20 @@ def sentiment_texts(n, seed):
         texts.append(" ".join(words))
         labels.append("positive" if label else "negative")
     return texts, labels, set(good + bad)
+
+
+def ig_completeness(estimator, X, steps=128):
+    """Integrated-gradients totals per row, and the logit difference they should equal."""
+    from autodeep.explain._explain import _targets
+    from autodeep.explain._subjects import make_subject
+
+    explanation = estimator.explain(X, method="integrated_gradients", steps=steps)
+    subject = make_subject(estimator, X)
+    baseline = subject.set_baseline(None)
+    logits = subject.probe.logits(subject.inputs, subject.z)
+    targets = _targets(estimator, logits, None)
+    rows = np.arange(len(targets))
+    reference = subject.probe.logits(subject.inputs, baseline)
+    difference = logits[rows, targets] - reference[rows, targets]
+    totals = np.array([a.sum() for a in explanation.attributions])
+    return totals, difference

@@ -9,7 +9,6 @@ import pytest
 
 from autodeep import TabularRegressor, TextClassifier
 from autodeep.explain import METHODS, Explanation, deletion_check, randomization_check
-from autodeep.explain._explain import _targets
 from autodeep.explain._methods import (
     gradient_x_input,
     integrated_gradients,
@@ -17,8 +16,7 @@ from autodeep.explain._methods import (
     smoothgrad,
 )
 from autodeep.explain._probe import Probe
-from autodeep.explain._subjects import make_subject
-from tests.conftest import FAST, sentiment_texts
+from tests.conftest import FAST, ig_completeness, sentiment_texts
 
 matplotlib.use("Agg")
 
@@ -96,21 +94,6 @@ def test_integrated_gradients_chunks_give_the_same_answer(rows, monkeypatch):
     np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
 
 
-def _completeness(estimator, X, steps=128):
-    explanation = estimator.explain(X, method="integrated_gradients", steps=steps)
-    subject = make_subject(estimator, X)
-    baseline = subject.set_baseline(None)
-    logits = subject.probe.logits(subject.inputs, subject.z)
-    targets = _targets(estimator, logits, None)
-    rows = np.arange(len(targets))
-    difference = (
-        logits[rows, targets]
-        - subject.probe.logits(subject.inputs, baseline)[rows, targets]
-    )
-    totals = np.array([a.sum() for a in explanation.attributions])
-    return totals, difference
-
-
 def test_tabular_attributions_per_original_column_and_complete(
     cancer_with_categories, cancer_model
 ):
@@ -121,7 +104,7 @@ def test_tabular_attributions_per_original_column_and_complete(
     # One-hot parts, missing indicators and embedding dimensions are summed into the
     # column they came from.
     assert list(frame.columns) == list(X_test.columns)
-    totals, difference = _completeness(cancer_model, X_test.iloc[:10])
+    totals, difference = ig_completeness(cancer_model, X_test.iloc[:10])
     np.testing.assert_allclose(totals, difference, rtol=0.01, atol=0.01)
     importance = explanation.global_importance()
     assert set(importance.index) == set(X_test.columns)
@@ -136,7 +119,7 @@ def sentiment():
     return sentiment_texts(300, seed=0)
 
 
-@pytest.mark.parametrize("family", ["ngrams", "transformer"])
+@pytest.mark.parametrize("family", ["ngrams", "conv1d", "transformer"])
 def test_text_attributions_find_the_sentiment_word(sentiment, family):
     texts, labels, sentiment_words = sentiment
     clf = TextClassifier(**{**FAST, "max_epochs": 10}, search_space={"family": family})
@@ -146,7 +129,7 @@ def test_text_attributions_find_the_sentiment_word(sentiment, family):
     assert explanation.unit_names[0] == texts[0].split()
     top = frame.loc[frame.groupby("row")["attribution"].idxmax(), "token"]
     assert np.mean([token in sentiment_words for token in top]) >= 0.9
-    totals, difference = _completeness(clf, texts[:20])
+    totals, difference = ig_completeness(clf, texts[:20])
     np.testing.assert_allclose(totals, difference, rtol=0.01, atol=0.01)
     occlusion = clf.explain(texts[:5], method="occlusion").to_frame()
     assert len(occlusion) == sum(len(t.split()) for t in texts[:5])

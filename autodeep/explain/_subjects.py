@@ -225,8 +225,24 @@ class TextSubject(Subject):
             positions = keras.ops.convert_to_numpy(layer.position_embeddings)
             self.reference = positions[: self.z.shape[1]].astype(np.float32)
             self.baseline_name = "position embeddings only"
-            return np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
-        return super().set_baseline(value)
+            baseline = np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
+        else:
+            baseline = super().set_baseline(value)
+        return self._keep_padding(baseline)
+
+    def _keep_padding(self, baseline: np.ndarray) -> np.ndarray:
+        """Padding positions keep each row's own representation in the baseline.
+
+        Padding is no unit, so nothing may be attributed to it. Masked families ignore
+        it anyway; ``conv1d`` does not mask, and from a zero baseline integrated
+        gradients would give the padding a share of f(z) - f(baseline) that
+        :meth:`to_units` then drops, so the token attributions would not add up.
+        """
+        if self.spread is not None:  # TF-IDF n-grams have no positions
+            return baseline
+        for row, tokens in enumerate(self.unit_names):
+            baseline[row, len(tokens) :] = self.z[row, len(tokens) :]
+        return baseline
 
     def _represent_reference(self, value: Any) -> np.ndarray:
         if not isinstance(value, str):
