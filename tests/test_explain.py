@@ -215,6 +215,7 @@ def test_baseline_row_and_plot(cancer_with_categories, cancer_model):
     np.testing.assert_allclose(same.to_frame().to_numpy(), 0.0, atol=1e-6)
     explanation = cancer_model.explain(rows, method="gradient_x_input")
     assert isinstance(explanation, Explanation) and len(explanation) == 3
+    assert explanation.inputs.equals(rows)
     assert explanation.plot(1).get_title().startswith("gradient_x_input")
     np.testing.assert_allclose(
         explanation.probabilities, cancer_model.predict_proba(rows), rtol=1e-4

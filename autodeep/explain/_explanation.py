@@ -33,6 +33,9 @@ class Explanation:
         up. ``saliency``, ``smoothgrad`` and ``gradcam`` give magnitudes only.
     unit_names : list of list of str
         Column names (tabular) or tokens (text) of each row; empty for images.
+    inputs : DataFrame, numpy.ndarray or list
+        The explained rows as checked by the estimator (a DataFrame or array of
+        rows, an array of texts, images or image paths).
     targets : numpy.ndarray
         The explained class label (classifiers) or output index (regressors) per row.
     predictions : numpy.ndarray
@@ -58,6 +61,7 @@ class Explanation:
     settings: dict[str, Any]
     attributions: list[np.ndarray]
     unit_names: list[list[str]]
+    inputs: Any
     targets: np.ndarray
     predictions: np.ndarray
     probabilities: np.ndarray | None = None
@@ -95,6 +99,7 @@ class Explanation:
             settings=settings,
             attributions=[np.asarray(u, dtype=np.float32) for u in units],
             unit_names=subject.unit_names,
+            inputs=subject.X,
             targets=labels,
             predictions=predictions,
             probabilities=probabilities,

@@ -196,28 +196,28 @@ def _example(
 def _caption(
     context: Context, explanation: Explanation, row: int, position: int
 ) -> str:
+    """One sentence: the prediction, the truth, and what mattered most."""
     truth, predicted = context.y[row], context.pred[row]
     if context.classifier:
         confidence = float(context.proba[row].max())
         sure = "over 99%" if confidence > 0.99 else f"{confidence:.0%}"
         verdict = "right" if truth == predicted else "wrong"
-        sentence = (
-            f"Predicted {_html.quote(predicted)} with {sure} confidence; the "
-            f"true class is {_html.quote(truth)}, so the model is {verdict}."
+        opening = (
+            f"Predicted {_html.quote(predicted)} with {sure} confidence (true class "
+            f"{_html.quote(truth)}: {verdict})"
         )
     else:
-        sentence = (
-            f"Predicted {float(column([predicted])[0]):.3g}; the true value is "
-            f"{float(column([truth])[0]):.3g}."
+        opening = (
+            f"Predicted {float(column([predicted])[0]):.3g} against a true value of "
+            f"{float(column([truth])[0]):.3g}"
         )
     values = explanation.attributions[position]
-    names = explanation.unit_names[position]
-    if context.kind != "image" and len(values):
-        top = int(np.argmax(np.abs(values)))
-        sentence += f" What mattered most: {_html.quote(names[top])}."
-    elif context.kind == "image":
-        sentence += " The bright area is what the model relied on most."
-    return sentence
+    if context.kind == "image":
+        return f"{opening}; the bright area is what the model relied on most."
+    if len(values) == 0:
+        return f"{opening}; the text is empty, so there is nothing to highlight."
+    top = explanation.unit_names[position][int(np.argmax(np.abs(values)))]
+    return f"{opening}; {_html.quote(top)} mattered most."
 
 
 def _trust_words(randomization: Any, deletion: Any, n: int, noun: str) -> list[str]:
