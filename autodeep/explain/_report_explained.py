@@ -50,8 +50,8 @@ def examples(context: Context, explanation: Explanation) -> Section:
     section.blocks.append(
         _html.paragraphs(
             [
-                "Chosen automatically: predictions the model was sure of and got right, "
-                "ones it was sure of and got wrong, and borderline ones. Blue pushed "
+                "Chosen automatically: the right predictions the model was most sure of, "
+                "the wrong ones it was most sure of, and borderline ones. Blue pushed "
                 "toward the prediction being explained, red away from it."
             ]
         )
@@ -141,8 +141,8 @@ def _pick_examples(context: Context) -> list[tuple[str, list[int]]]:
         right = np.flatnonzero(y == pred)
         wrong = np.flatnonzero(y != pred)
         groups = [
-            ("Sure and right", right[np.argsort(-confidence[right])]),
-            ("Sure and wrong", wrong[np.argsort(-confidence[wrong])]),
+            ("Most confident, right", right[np.argsort(-confidence[right])]),
+            ("Most confident, wrong", wrong[np.argsort(-confidence[wrong])]),
             ("Borderline", np.argsort(margin)),
         ]
     else:
