@@ -72,6 +72,9 @@ def test_image_report_with_class_average_maps(digit_images, digits_model, tmp_pa
     page = _check_page(path, tmp_path)
     assert "Grad-CAM" in page.dom
     assert 6 <= _examples(page.dom) <= 12
+    # The explained sample includes the most confident mistakes, so they are shown.
+    mistakes = int((digits_model.predict(X_test) != y_test).sum())
+    assert page.dom.count("<h3>Most confident, wrong</h3>") == min(3, mistakes)
     assert "Passed: sensitivity to the model" in page.dom
 
 

@@ -44,8 +44,8 @@ def write_report(
     kind = make_subject(estimator, take_rows(X, [0])).kind
     y = estimator._validate_y(X, y)
     rng = np.random.default_rng(random_state)
-    sample = np.sort(rng.choice(len(y), size=min(sample_size, len(y)), replace=False))
-    context = Context(estimator, X, y, kind, sample, rng)
+    context = Context(estimator, X, y, kind, rng)
+    context.sample = sample = _explained_rows(context, sample_size)
     explanation = estimator.explain(take_rows(X, sample))
     checked = sample[: min(check_size, len(sample))]
     sections = [
@@ -62,6 +62,25 @@ def write_report(
     with open(path, "w", encoding="utf-8") as file:
         file.write(document)
     return os.fspath(path)
+
+
+def _explained_rows(context: Context, size: int, wrong: int = 3) -> np.ndarray:
+    """Rows to explain: a random sample that includes the most confident mistakes.
+
+    Mistakes are rare in a good model, so a purely random sample would often leave the
+    report without a "most confident, wrong" example to show.
+    """
+    n = len(context.y)
+    if size >= n:
+        return np.arange(n)
+    chosen = np.zeros(0, dtype=int)
+    if context.classifier:
+        mistakes = np.flatnonzero(context.y != context.pred)
+        confidence = context.proba[mistakes].max(axis=1)
+        chosen = mistakes[np.argsort(-confidence)][:wrong]
+    others = np.setdiff1d(np.arange(n), chosen)
+    fill = context.rng.choice(others, size=size - len(chosen), replace=False)
+    return np.sort(np.concatenate([chosen, fill]))
 
 
 def _summary(context: Context) -> Section:
@@ -192,7 +211,7 @@ def _caveats(context: Context, explanation: Explanation) -> Section:
         f"The model only knows {context.noun}s like the ones it was trained on; "
         "expect worse results on data from other sources, places or times.",
         f"The explanations were computed for {len(explanation)} of the {n} "
-        f"{context.noun}s, chosen at random.",
+        f"{context.noun}s, chosen at random (with the most confident mistakes).",
     ]
     if n < 100:
         notes.append(f"{n} examples is few: the confidence interval above is wide.")

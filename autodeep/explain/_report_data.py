@@ -29,11 +29,12 @@ class Context:
         X: Any,
         y: np.ndarray,
         kind: str,
-        sample: np.ndarray,
         rng: np.random.Generator,
     ) -> None:
         self.estimator, self.X, self.y, self.kind = estimator, X, y, kind
-        self.sample, self.rng = sample, rng
+        self.rng = rng
+        # Positions of the explained rows (set once predictions are known).
+        self.sample = np.zeros(0, dtype=int)
         self.classes: Any = getattr(estimator, "classes_", None)
         self.noun = NOUNS[kind]
         if self.classes is not None:
