@@ -9,7 +9,6 @@ import numpy as np
 from autodeep.explain import _methods
 from autodeep.explain._explanation import Explanation
 from autodeep.explain._methods import DEFAULT_SETTINGS, METHODS
-from autodeep.explain._probe import Probe
 from autodeep.explain._subjects import ImageSubject, Subject, make_subject
 
 GRADCAM_NEEDS_CNN = (
@@ -66,13 +65,8 @@ def attribute(
     """Unit-level attributions of ``method`` for every row of ``subject``."""
     if method == "occlusion":
         return [_occlude(subject, row, targets[row]) for row in range(len(subject))]
-    if method == "gradcam":
-        probe = (
-            subject.feature_map_probe() if isinstance(subject, ImageSubject) else None
-        )
-        if probe is None:
-            raise ValueError(GRADCAM_NEEDS_CNN)
-        return _gradcam(cast(ImageSubject, subject), probe, targets)
+    if method == "gradcam":  # _resolve_method checked that the model has one
+        return _gradcam(cast(ImageSubject, subject), targets)
     function = getattr(_methods, method)
     attributions = function(
         subject.probe, subject.inputs, subject.z, targets, baseline=baseline, **settings
@@ -81,17 +75,14 @@ def attribute(
 
 
 def _resolve_method(subject: Subject, method: str) -> str:
+    convolutional = isinstance(subject, ImageSubject) and subject.has_feature_map
     if method == "auto":
-        if isinstance(subject, ImageSubject) and subject.feature_map_probe():
-            return "gradcam"
-        return "integrated_gradients"
+        return "gradcam" if convolutional else "integrated_gradients"
     if method not in METHODS:
         raise ValueError(
             f"method must be 'auto' or one of {list(METHODS)}; got {method!r}."
         )
-    if method == "gradcam" and not (
-        isinstance(subject, ImageSubject) and subject.feature_map_probe()
-    ):
+    if method == "gradcam" and not convolutional:
         raise ValueError(GRADCAM_NEEDS_CNN)
     return method
 
@@ -129,14 +120,20 @@ def _targets(estimator: Any, logits: np.ndarray, target: Any) -> np.ndarray:
     labels = np.full(n, labels.item(), dtype=object) if labels.ndim == 0 else labels
     if len(labels) != n:
         raise ValueError(f"target has {len(labels)} labels for {n} rows of X.")
+    return class_positions(classes, labels)
+
+
+def class_positions(classes: np.ndarray, labels: Any) -> np.ndarray:
+    """The position in ``classes`` of each label (a clear error for an unknown one)."""
     position = {label: i for i, label in enumerate(classes.tolist())}
-    unknown = [label for label in labels.tolist() if label not in position]
+    labels = np.asarray(labels, dtype=object).tolist()
+    unknown = [label for label in labels if label not in position]
     if unknown:
         raise ValueError(
             f"target {unknown[0]!r} is not a class of this model; classes_ is "
             f"{classes.tolist()}."
         )
-    return np.array([position[label] for label in labels.tolist()])
+    return np.array([position[label] for label in labels], dtype=int)
 
 
 def _occlude(subject: Subject, row: int, target: int) -> np.ndarray:
@@ -151,12 +148,11 @@ def _occlude(subject: Subject, row: int, target: int) -> np.ndarray:
     return ((drops / np.maximum(sizes, 1)) @ masks).astype(np.float32)
 
 
-def _gradcam(
-    subject: ImageSubject, probe: Probe, targets: np.ndarray
-) -> list[np.ndarray]:
+def _gradcam(subject: ImageSubject, targets: np.ndarray) -> list[np.ndarray]:
     """Grad-CAM maps, upsampled (bilinear) from the feature map to the image size."""
     from scipy.ndimage import zoom
 
+    probe = subject.feature_map_probe()
     features = probe.represent(subject.inputs)
     maps = _methods.gradcam(probe, subject.inputs, features, targets)
     height, width = subject.image_shape

@@ -38,10 +38,10 @@ def write_report(
     """Write the report for ``estimator`` on labelled data ``(X, y)``; return its path."""
     from sklearn.utils.validation import check_is_fitted
 
-    from autodeep.explain._subjects import make_subject
+    from autodeep.explain._subjects import subject_class
 
     check_is_fitted(estimator, "model_")
-    kind = make_subject(estimator, take_rows(X, [0])).kind
+    kind = subject_class(estimator).kind
     y = estimator._validate_y(X, y)
     rng = np.random.default_rng(random_state)
     context = Context(estimator, X, y, kind, rng)

@@ -65,8 +65,11 @@ def examples(context: Context, explanation: Explanation) -> Section:
 def trust(context: Context, explanation: Explanation, checked: np.ndarray) -> Section:
     estimator, rows = context.estimator, take_rows(context.X, checked)
     method = explanation.method
-    randomization = randomization_check(estimator, rows, method=method)
-    deletion = deletion_check(estimator, rows, estimator.explain(rows, method=method))
+    checked_explanation = estimator.explain(rows, method=method)
+    randomization = randomization_check(
+        estimator, rows, method=method, explanation=checked_explanation
+    )
+    deletion = deletion_check(estimator, rows, checked_explanation)
     section = Section("trust", "Can the explanations be trusted?")
     section.blocks.append(
         _html.paragraphs(

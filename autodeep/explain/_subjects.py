@@ -150,10 +150,13 @@ class ImageSubject(Subject):
             return np.full((1, *self.z.shape[1:]), value, np.float32)
         return super()._represent_reference(value)
 
-    def feature_map_probe(self) -> Probe | None:
-        """A probe on the last feature map (the input of ``head_pool``), if any."""
-        if not any(layer.name == "head_pool" for layer in self.model.layers):
-            return None
+    @property
+    def has_feature_map(self) -> bool:
+        """Whether the model is convolutional: Grad-CAM reads ``head_pool``'s input."""
+        return any(layer.name == "head_pool" for layer in self.model.layers)
+
+    def feature_map_probe(self) -> Probe:
+        """A probe on the last feature map (the input of ``head_pool``)."""
         return Probe(self.model, "head_pool", side="input")
 
     def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
@@ -306,16 +309,21 @@ def _ngram_tokens(
     return tokens, spread.tocsr()
 
 
+def subject_class(estimator: Any) -> type[Subject]:
+    """The subject class for an estimator's modality."""
+    from autodeep._image import _ImageMixin
+    from autodeep._text import _TextMixin
+
+    if isinstance(estimator, _ImageMixin):
+        return ImageSubject
+    if isinstance(estimator, _TextMixin):
+        return TextSubject
+    return TabularSubject
+
+
 def make_subject(estimator: Any, X: Any) -> Subject:
     """The subject for a fitted estimator's modality (its rows ``X``)."""
     from sklearn.utils.validation import check_is_fitted
 
-    from autodeep._image import _ImageMixin
-    from autodeep._text import _TextMixin
-
     check_is_fitted(estimator, "model_")
-    if isinstance(estimator, _ImageMixin):
-        return ImageSubject(estimator, X)
-    if isinstance(estimator, _TextMixin):
-        return TextSubject(estimator, X)
-    return TabularSubject(estimator, X)
+    return subject_class(estimator)(estimator, X)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from autodeep.explain._explain import explain
+from autodeep.explain._explain import class_positions, explain
 from autodeep.explain._explanation import Explanation, _softmax
 from autodeep.explain._subjects import Subject, make_subject
 
@@ -60,17 +60,26 @@ class DeletionCheck:
 
 
 def randomization_check(
-    estimator: Any, X: Any, method: str = "auto", seed: int = 0, **settings: Any
+    estimator: Any,
+    X: Any,
+    method: str = "auto",
+    seed: int = 0,
+    explanation: Explanation | None = None,
+    **settings: Any,
 ) -> RandomizationCheck:
     """Compare ``method``'s maps on ``X`` before and after re-initializing the weights.
 
     Every layer of the network is rebuilt with fresh random weights (the cascading
     randomization of Adebayo et al. taken to the end); fixed preprocessing inside the
-    model, such as image normalization, keeps its values.
+    model, such as image normalization, keeps its values. Pass ``explanation`` (of
+    these rows, with ``method`` and ``settings``) when you already have it, so the
+    trained model's maps are not computed again.
     """
     import keras
 
-    original = explain(estimator, X, method=method, **settings)
+    original = explanation
+    if original is None:
+        original = explain(estimator, X, method=method, **settings)
     keras.utils.set_random_seed(seed)
     randomized = _with_model(estimator, keras.models.clone_model(estimator.model_))
     # Explain the same class in both, whatever the random model now predicts.
@@ -181,7 +190,4 @@ def _target_positions(estimator: Any, explanation: Explanation) -> np.ndarray:
     classes = getattr(estimator, "classes_", None)
     if classes is None:
         return np.asarray(explanation.targets, dtype=int)
-    position = {label: i for i, label in enumerate(classes.tolist())}
-    return np.array(
-        [position[label] for label in np.asarray(explanation.targets).tolist()]
-    )
+    return class_positions(classes, explanation.targets)
