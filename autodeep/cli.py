@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 LEADERBOARD_COLUMNS = [
     "trial",
@@ -192,9 +193,7 @@ def _predict(args: argparse.Namespace) -> int:
     import autodeep
 
     estimator = autodeep.load(args.model)
-    data = pd.read_csv(args.data)
-    names = [str(c) for c in getattr(estimator, "feature_names_in_", [])]
-    X = data[names] if names and set(names) <= set(data.columns) else data
+    X = _model_input(estimator, pd.read_csv(args.data))
     out = pd.DataFrame({"prediction": estimator.predict(X)})
     if hasattr(estimator, "predict_proba"):
         proba = estimator.predict_proba(X)
@@ -211,16 +210,27 @@ def _report(args: argparse.Namespace) -> int:
 
     estimator = autodeep.load(args.model)
     X, y = read_table(args.data, args.target)
-    names = [str(c) for c in getattr(estimator, "feature_names_in_", [])]
-    if names and set(names) <= set(X.columns):
-        X = X[names]
-    elif not hasattr(estimator, "feature_names_in_") and X.shape[1] == 1:
-        X = X.iloc[:, 0]  # a text or image model reads one column
+    X = _model_input(estimator, X)
     start = time.perf_counter()
     estimator.report(X, y, args.output, sample_size=args.sample_size)
     seconds = time.perf_counter() - start
     print(f"report on {len(y)} rows written to {args.output} ({seconds:.1f} s)")
     return 0
+
+
+def _model_input(estimator: Any, frame: Any) -> Any:
+    """The columns of a table that the model reads.
+
+    A tabular model takes its training columns (extra columns such as ids are left
+    out); a text or image model, which has no column names, reads a one-column table
+    as its texts or image paths.
+    """
+    names = [str(c) for c in getattr(estimator, "feature_names_in_", [])]
+    if names and set(names) <= set(frame.columns):
+        return frame[names]
+    if not hasattr(estimator, "feature_names_in_") and frame.shape[1] == 1:
+        return frame.iloc[:, 0]
+    return frame
 
 
 if __name__ == "__main__":
