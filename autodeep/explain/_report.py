@@ -47,14 +47,13 @@ def write_report(
     context = Context(estimator, X, y, kind, rng)
     context.sample = sample = _explained_rows(context, sample_size)
     explanation = estimator.explain(take_rows(X, sample))
-    checked = sample[: min(check_size, len(sample))]
     sections = [
         _summary(context),
         _performance(context),
         _search(context),
         explained.drivers(context, explanation),
         explained.examples(context, explanation),
-        explained.trust(context, explanation, checked),
+        explained.trust(context, explanation, check_size),
         _caveats(context, explanation),
         _appendix(context),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -62,14 +63,15 @@ def examples(context: Context, explanation: Explanation) -> Section:
     return section
 
 
-def trust(context: Context, explanation: Explanation, checked: np.ndarray) -> Section:
-    estimator, rows = context.estimator, take_rows(context.X, checked)
-    method = explanation.method
-    checked_explanation = estimator.explain(rows, method=method)
+def trust(context: Context, explanation: Explanation, size: int) -> Section:
+    """Both checks on the first ``size`` explained rows, reusing their explanation."""
+    estimator = context.estimator
+    rows = take_rows(context.X, context.sample[:size])
+    checked = _first_rows(explanation, size)
     randomization = randomization_check(
-        estimator, rows, method=method, explanation=checked_explanation
+        estimator, rows, method=explanation.method, explanation=checked
     )
-    deletion = deletion_check(estimator, rows, checked_explanation)
+    deletion = deletion_check(estimator, rows, checked)
     section = Section("trust", "Can the explanations be trusted?")
     section.blocks.append(
         _html.paragraphs(
@@ -87,6 +89,22 @@ def trust(context: Context, explanation: Explanation, checked: np.ndarray) -> Se
     )
     context.trust = (randomization, deletion)
     return section
+
+
+def _first_rows(explanation: Explanation, n: int) -> Explanation:
+    """The explanation of its first ``n`` rows."""
+    images = explanation.images
+    probabilities = explanation.probabilities
+    return dataclasses.replace(
+        explanation,
+        attributions=explanation.attributions[:n],
+        unit_names=explanation.unit_names[:n],
+        inputs=take_rows(explanation.inputs, np.arange(min(n, len(explanation)))),
+        targets=explanation.targets[:n],
+        predictions=explanation.predictions[:n],
+        probabilities=None if probabilities is None else probabilities[:n],
+        images=None if images is None else images[:n],
+    )
 
 
 def _method_words(method: str) -> str:
