@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,7 +66,6 @@ class Explanation:
     predictions: np.ndarray
     probabilities: np.ndarray | None = None
     images: np.ndarray | None = None
-    image_shape: tuple[int, int] | None = field(default=None, repr=False)
 
     @classmethod
     def from_subject(
@@ -104,7 +103,6 @@ class Explanation:
             predictions=predictions,
             probabilities=probabilities,
             images=subject.inputs if subject.kind == "image" else None,
-            image_shape=image_shape,
         )
 
     def __len__(self) -> int:
