@@ -47,14 +47,15 @@ def write_report(
     context = Context(estimator, X, y, kind, rng)
     context.sample = sample = _explained_rows(context, sample_size)
     explanation = estimator.explain(take_rows(X, sample))
+    checks = explained.run_checks(context, explanation, check_size)
     sections = [
         _summary(context),
         _performance(context),
         _search(context),
         explained.drivers(context, explanation),
         explained.examples(context, explanation),
-        explained.trust(context, explanation, check_size),
-        _caveats(context, explanation),
+        explained.trust(context, checks),
+        _caveats(context, explanation, all(check.passed for check in checks)),
         _appendix(context),
     ]
     document = _html.page(f"Model report: {type(estimator).__name__}", sections)
@@ -199,7 +200,7 @@ def _search(context: Context) -> Section:
     return section
 
 
-def _caveats(context: Context, explanation: Explanation) -> Section:
+def _caveats(context: Context, explanation: Explanation, trusted: bool) -> Section:
     n = len(context.y)
     notes = [
         f"All numbers come from the {n} labelled {context.noun}s given to this report. "
@@ -223,8 +224,7 @@ def _caveats(context: Context, explanation: Explanation) -> Section:
                 "of the data): a high accuracy can hide poor results on the rare class; "
                 "check its recall above."
             )
-    trust = context.trust
-    if trust and not (trust[0].passed and trust[1].passed):
+    if not trusted:
         notes.append(
             "The explanation maps failed a trust check (see above): do not base decisions on them."
         )

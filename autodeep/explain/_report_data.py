@@ -40,7 +40,6 @@ class Context:
         if self.classes is not None:
             self.proba = estimator.predict_proba(X)
             self.pred = self.classes[self.proba.argmax(axis=1)]
-        self.trust: tuple[Any, Any] | None = None
         if self.classes is None:
             self.proba = None
             self.pred = np.asarray(estimator.predict(X))

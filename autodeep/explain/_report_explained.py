@@ -12,7 +12,12 @@ from autodeep.explain import _figures as figures
 from autodeep.explain import _html
 from autodeep.explain._explanation import Explanation
 from autodeep.explain._report_data import Context, Section, column, take_rows
-from autodeep.explain._trust import deletion_check, randomization_check
+from autodeep.explain._trust import (
+    DeletionCheck,
+    RandomizationCheck,
+    deletion_check,
+    randomization_check,
+)
 
 
 def drivers(context: Context, explanation: Explanation) -> Section:
@@ -63,7 +68,9 @@ def examples(context: Context, explanation: Explanation) -> Section:
     return section
 
 
-def trust(context: Context, explanation: Explanation, size: int) -> Section:
+def run_checks(
+    context: Context, explanation: Explanation, size: int
+) -> tuple[RandomizationCheck, DeletionCheck]:
     """Both checks on the first ``size`` explained rows, reusing their explanation."""
     estimator = context.estimator
     rows = take_rows(context.X, context.sample[:size])
@@ -71,11 +78,19 @@ def trust(context: Context, explanation: Explanation, size: int) -> Section:
     randomization = randomization_check(
         estimator, rows, method=explanation.method, explanation=checked
     )
-    deletion = deletion_check(estimator, rows, checked)
+    return randomization, deletion_check(estimator, rows, checked)
+
+
+def trust(
+    context: Context, checks: tuple[RandomizationCheck, DeletionCheck]
+) -> Section:
+    randomization, deletion = checks
     section = Section("trust", "Can the explanations be trusted?")
     section.blocks.append(
         _html.paragraphs(
-            _trust_words(randomization, deletion, len(checked), context.noun)
+            _trust_words(
+                randomization, deletion, len(randomization.per_row), context.noun
+            )
         )
     )
     ylabel = (
@@ -87,7 +102,6 @@ def trust(context: Context, explanation: Explanation, size: int) -> Section:
             "Deletion check: the prediction as more and more of the input is removed.",
         )
     )
-    context.trust = (randomization, deletion)
     return section
 
 
