@@ -192,11 +192,13 @@ def _search(context: Context) -> Section:
             "chosen design's training loss per epoch when it was refit.",
         )
     )
-    shown = board.sort_values(score, ascending=score == "val_loss").head(10)
-    section.blocks.append(_html.paragraphs(["The best designs (leaderboard):"]))
     section.blocks.append(
-        _html.table(shown.drop(columns=["reason"], errors="ignore"), digits=4)
+        _html.paragraphs(
+            ["The best designs, by validation loss (the search's objective):"]
+        )
     )
+    shown = board.head(10).drop(columns=["reason"], errors="ignore")
+    section.blocks.append(_html.table(shown, digits=4))
     return section
 
 
