@@ -80,7 +80,7 @@ class AutoDeepEstimator(BaseEstimator):
         task, y_fit = self._task(y)
         plan = self._plan(task)
         if settings.storage is not None:
-            settings.study_attrs = _study_attrs(self, X, y)
+            settings.study_attrs = _study_attrs(self, X, y, plan)
         return plan, X, y_fit, settings
 
     def _settings(self) -> Any:
@@ -365,10 +365,32 @@ def _n_jobs(n_jobs: Any) -> int:
     return int(n_jobs)
 
 
-def _study_attrs(estimator: Any, X: Any, y: np.ndarray) -> dict[str, Any]:
-    """What a persistent study records so that every worker runs the same search."""
+# Parameters that set the budget or where the search runs, not what it searches: a
+# resumed search may change them.
+RUNTIME_PARAMS = (
+    "max_trials",
+    "time_budget",
+    "n_jobs",
+    "verbose",
+    "storage",
+    "study_name",
+    "directory",
+    "refit",
+    # A resumed search keeps the seed it started with (see _engine.fit).
+    "random_state",
+)
+
+
+def _study_attrs(estimator: Any, X: Any, y: np.ndarray, plan: Any) -> dict[str, Any]:
+    """What a persistent study records so that every worker runs the same search.
+
+    ``params`` rebuild the estimator on another machine (``autodeep worker``);
+    ``search`` is what defines the search, which a resumed fit must match.
+    """
     import hashlib
     import json
+
+    from autodeep.search_spaces._space import overrides_to_plain
 
     digest = hashlib.sha256()
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
@@ -377,17 +399,26 @@ def _study_attrs(estimator: Any, X: Any, y: np.ndarray) -> dict[str, Any]:
     digest.update(
         pd.util.hash_pandas_object(pd.Series(y), index=False).to_numpy().tobytes()
     )
-    params = {}
+    params, search = {}, {}
     for name, value in estimator.get_params().items():
+        if name == "search_space":
+            value = overrides_to_plain(value)
         try:
-            json.dumps(value)
-        except TypeError:
-            continue
-        params[name] = value
-    cls = type(estimator)
+            plain = json.loads(json.dumps(value))
+        except (TypeError, ValueError):
+            plain = None
+        else:
+            params[name] = plain
+        if name not in RUNTIME_PARAMS:
+            search[name] = repr(value) if name not in params else plain
+    search["space"] = {name: repr(dim) for name, dim in plan.space.items()}
+    search["task"] = (
+        f"{type(plan.task).__name__.lower()}, {plan.task.n_outputs} outputs"
+    )
     return {
-        "estimator": f"{cls.__module__}.{cls.__qualname__}",
+        "estimator": type(estimator).__name__,
         "params": params,
+        "search": search,
         "data": {"rows": len(frame), "sha256": digest.hexdigest()},
         # Where `autodeep worker` finds the data (set by `autodeep fit --storage`).
         "source": getattr(estimator, "_data_source", None),

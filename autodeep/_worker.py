@@ -14,7 +14,6 @@ the data's fingerprint against the one the study recorded.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import pickle
@@ -110,9 +109,8 @@ def join(
             f"Study {study_name!r} does not record its training data; pass --data FILE "
             "and --target COLUMN (the same data the search was started with)."
         )
+    estimator = build_estimator(info.get("estimator"), info.get("params"))
     X, y = read_table(data, target)
-    module, _, name = info["estimator"].rpartition(".")
-    estimator = getattr(importlib.import_module(module), name)(**info["params"])
     estimator.set_params(storage=storage, study_name=study_name, n_jobs=1)
     shared = {
         "storage": storage,
@@ -123,6 +121,84 @@ def join(
     _run(
         estimator, X, y, index if index is not None else 1 + os.getpid() % 9973, shared
     )
+
+
+ESTIMATOR_NAMES = (
+    "TabularClassifier",
+    "TabularRegressor",
+    "ImageClassifier",
+    "ImageRegressor",
+    "TextClassifier",
+    "TextRegressor",
+)
+# What a study's ``params`` may hold: what JSON gives, nothing that names code.
+PLAIN = (str, int, float, bool, type(None))
+
+
+def estimator_name(recorded: Any) -> str | None:
+    """The autodeep estimator a study names, or None when it names anything else.
+
+    Studies record the class name; earlier versions recorded
+    ``autodeep.estimators.<name>``, which is accepted too.
+    """
+    if not isinstance(recorded, str):
+        return None
+    name = recorded.removeprefix("autodeep.estimators.")
+    return name if name in ESTIMATOR_NAMES else None
+
+
+def build_estimator(recorded: Any, params: Any) -> Any:
+    """The estimator a study records, built only from the six autodeep classes.
+
+    A study is data anyone with access to the storage can write: the class comes from
+    a fixed list of names (checked before anything is imported) and the parameters
+    must be the class's own, holding plain values.
+    """
+    name = estimator_name(recorded)
+    if name is None:
+        raise ValueError(
+            f"The study names estimator {recorded!r}, which is not an autodeep "
+            f"estimator (one of {list(ESTIMATOR_NAMES)}); autodeep worker refuses to "
+            "build it. Start the study with an autodeep estimator's fit(storage=...)."
+        )
+    from autodeep.estimators import ESTIMATORS
+
+    cls = ESTIMATORS[name]
+    if not isinstance(params, dict):
+        raise ValueError(
+            f"The study's parameters for {name} are {type(params).__name__}, not a "
+            "dict of parameter names to values; start the study again with fit()."
+        )
+    allowed = cls().get_params()
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"The study gives {name} parameters it does not have: {unknown}; valid "
+            f"parameters are {sorted(allowed)}."
+        )
+    for key, value in params.items():
+        if not _plain(value):
+            raise ValueError(
+                f"The study's parameter {key}={value!r} for {name} is not plain data "
+                "(strings, numbers, booleans, None, lists and dicts of them)."
+            )
+    from autodeep.search_spaces._space import overrides_from_plain
+
+    params = {
+        **params,
+        "search_space": overrides_from_plain(params.get("search_space")),
+    }
+    return cls(**params)
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, PLAIN):
+        return True
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
 
 
 def read_table(path: str, target: str) -> tuple[Any, Any]:

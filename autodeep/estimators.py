@@ -593,3 +593,18 @@ class TextRegressor(
         self.directory = directory
         self.random_state = random_state
         self.verbose = verbose
+
+
+# The only classes a saved artifact or a shared study may name: a fixed mapping, so that
+# text read from a file or a database never picks what code runs.
+ESTIMATORS: dict[str, type[AutoDeepEstimator]] = {
+    cls.__name__: cls
+    for cls in (
+        TabularClassifier,
+        TabularRegressor,
+        ImageClassifier,
+        ImageRegressor,
+        TextClassifier,
+        TextRegressor,
+    )
+}

@@ -182,25 +182,17 @@ def open_study(settings: Settings, create: bool) -> optuna.Study:
     """
     storage = make_storage(settings.storage, settings.n_jobs)
     name = study_name(settings)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(
-            seed=(settings.seed + 7919 * settings.worker) % SEED_MAX,
-            multivariate=True,
-            group=True,
-        )
     pruner = make_pruner(settings.pruner, settings.max_epochs)
     if create:
         study = optuna.create_study(
             storage=storage,
             study_name=name,
             direction="minimize",
-            sampler=sampler,
             pruner=pruner,
             load_if_exists=True,
         )
     else:
-        found = load_study(settings.storage, name, sampler=sampler, pruner=pruner)
+        found = load_study(settings.storage, name, pruner=pruner)
         if found is None:
             raise ValueError(
                 f"No study named {name!r} in storage {settings.storage!r}; start the "
@@ -208,23 +200,80 @@ def open_study(settings: Settings, create: bool) -> optuna.Study:
             )
         study = found
     _check_same_search(study, settings, create)
+    study.sampler = make_sampler(settings, len(study.get_trials(deepcopy=False)))
     return study
+
+
+def make_sampler(settings: Settings, started: int) -> optuna.samplers.BaseSampler:
+    """TPE, seeded per worker and per resumption.
+
+    ``started`` is how many trials the study already holds. A sampler seeded the same
+    way on every resumption would replay its first draws: the resumed trials would
+    repeat the finished ones. A new search (``started == 0``) keeps the plain seed.
+    """
+    seed = settings.seed + 7919 * settings.worker + 104729 * started
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.samplers.TPESampler(
+            seed=seed % SEED_MAX, multivariate=True, group=True
+        )
 
 
 def _check_same_search(study: optuna.Study, settings: Settings, create: bool) -> None:
     recorded = study.user_attrs.get("autodeep")
     if recorded is not None:
-        for key in ("estimator", "data"):
-            mine = settings.study_attrs.get(key)
-            if mine is not None and recorded.get(key) != mine:
-                raise ValueError(
-                    f"Study {study.study_name!r} holds a search with a different {key} "
-                    f"({recorded.get(key)!r}, this fit: {mine!r}). Use another "
-                    "study_name, or the same estimator and training data to resume it."
-                )
+        _refuse_other_search(study.study_name, recorded, settings.study_attrs)
     if create and settings.study_attrs:
         # A resumed fit may change the budget: workers that join follow the new one.
         study.set_user_attr("autodeep", {**(recorded or {}), **settings.study_attrs})
+
+
+def _refuse_other_search(
+    name: str, recorded: Mapping[str, Any], mine: Mapping[str, Any]
+) -> None:
+    """Refuse to resume or join a study that holds another search.
+
+    Trials of two searches in one study would be ranked together, and the model
+    returned could come from outside the space this fit asked for.
+    """
+    fresh = (
+        "To start a fresh search, pass another study_name (or delete the storage "
+        "file); to resume this one, use the settings it was started with."
+    )
+    if mine.get("estimator") is not None:
+        theirs = str(recorded.get("estimator", "")).removeprefix("autodeep.estimators.")
+        if theirs != mine["estimator"]:
+            raise ValueError(
+                f"Study {name!r} holds a search of a {theirs}, and this fit is a "
+                f"{mine['estimator']}. {fresh}"
+            )
+    if mine.get("data") is not None and recorded.get("data") != mine["data"]:
+        raise ValueError(
+            f"Study {name!r} holds a search on different data "
+            f"({recorded.get('data')!r}, this fit: {mine['data']!r}). Use the same "
+            f"training data to resume it. {fresh}"
+        )
+    theirs_search, my_search = recorded.get("search"), mine.get("search")
+    if theirs_search is None or my_search is None:
+        return  # recorded by an earlier autodeep, or a worker that records nothing
+    for key in sorted(set(theirs_search) | set(my_search)):
+        before, now = theirs_search.get(key), my_search.get(key)
+        if before == now:
+            continue
+        if key == "space":
+            changed = sorted(
+                d
+                for d in set(before or {}) | set(now or {})
+                if (before or {}).get(d) != (now or {}).get(d)
+            )
+            detail = (
+                f"its search space differs in {changed} (study: "
+                f"{[(before or {}).get(d) for d in changed]}, this fit: "
+                f"{[(now or {}).get(d) for d in changed]})"
+            )
+        else:
+            detail = f"it was started with {key}={before!r}, this fit has {key}={now!r}"
+        raise ValueError(f"Study {name!r} holds another search: {detail}. {fresh}")
 
 
 def recorded_seed(settings: Settings) -> int | None:

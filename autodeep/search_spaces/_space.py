@@ -13,6 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 Condition = Mapping[str, Sequence[Any]]
+# What values a dimension can take at all: ``rule(value)`` says what is wrong with
+# ``value``, or returns None. Declared on the default spaces, kept through overrides.
+Rule = Callable[[Any], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Int:
     log: bool = False
     when: Condition | None = field(default=None, compare=False)
     per_layer: str | None = None
+    valid: Rule | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_bounds(self, self.low, self.high)
@@ -67,6 +71,7 @@ class Float:
     log: bool = False
     when: Condition | None = field(default=None, compare=False)
     per_layer: str | None = None
+    valid: Rule | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_bounds(self, self.low, self.high)
@@ -88,6 +93,7 @@ class Choice:
     options: Sequence[Any]
     when: Condition | None = field(default=None, compare=False)
     per_layer: str | None = None
+    valid: Rule | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         options = tuple(self.options)
@@ -109,6 +115,7 @@ class Fixed:
     value: Any
     when: Condition | None = field(default=None, compare=False)
     per_layer: str | None = None
+    valid: Rule | None = field(default=None, compare=False, repr=False)
 
 
 Dimension = Int | Float | Choice | Fixed
@@ -152,7 +159,132 @@ def apply_overrides(
     for name, value in overrides.items():
         default = space.get(name) or _base_dimension(space, name)
         result[name] = _override(name, default, value)  # type: ignore[arg-type]
+        check_values(name, result[name])
     return result
+
+
+def check_values(name: str, dim: Dimension) -> None:
+    """Refuse, before any training, a value that ``dim``'s rule says no trial can use.
+
+    Fixed values and choices are checked one by one, ranges at both ends.
+    """
+    if dim.valid is None:
+        return
+    if isinstance(dim, Fixed):
+        values: Sequence[Any] = [dim.value]
+    elif isinstance(dim, Choice):
+        values = dim.options
+    else:
+        values = [dim.low, dim.high]
+    for value in values:
+        problem = dim.valid(value)
+        if problem is not None:
+            raise ValueError(
+                f"search_space[{name!r}] = {value!r} cannot be used: {problem}."
+            )
+
+
+def one_of(options: Sequence[Any]) -> Rule:
+    """A rule: the value must be one of ``options``."""
+    allowed = tuple(options)
+
+    def rule(value: Any) -> str | None:
+        if any(value == option and type(value) is type(option) for option in allowed):
+            return None
+        return f"choose from {list(allowed)}"
+
+    return rule
+
+
+def number(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    integer: bool = False,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> Rule:
+    """A rule: a number (an integer if ``integer``) between ``low`` and ``high``."""
+    kind = "an integer" if integer else "a number"
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if open_low else '>='} {low}")
+    if high is not None:
+        bounds.append(f"{'<' if open_high else '<='} {high}")
+    wanted = kind + (" " + " and ".join(bounds) if bounds else "")
+
+    def rule(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"it must be {wanted}"
+        if integer and not float(value).is_integer():
+            return f"it must be {wanted}"
+        if low is not None and (value <= low if open_low else value < low):
+            return f"it must be {wanted}"
+        if high is not None and (value >= high if open_high else value > high):
+            return f"it must be {wanted}"
+        return None
+
+    return rule
+
+
+# -- recording overrides as plain data (a study's user attributes) ----------------------
+
+DIMENSIONS: dict[str, type] = {
+    "Int": Int,
+    "Float": Float,
+    "Choice": Choice,
+    "Fixed": Fixed,
+}
+
+
+def overrides_to_plain(overrides: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``search_space=`` as JSON-ready data that :func:`overrides_from_plain` reverses.
+
+    JSON has no tuples, so a ``(low, high)`` range would come back as a list (a set of
+    choices); ranges and dimension objects are written as tagged dicts.
+    """
+    if overrides is None:
+        return None
+    plain: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if isinstance(value, tuple):
+            plain[name] = {"range": list(value)}
+        elif isinstance(value, (Int, Float, Choice, Fixed)):
+            fields = {
+                key: getattr(value, key)
+                for key in ("low", "high", "log", "options", "value")
+                if hasattr(value, key)
+            }
+            if "options" in fields:
+                fields["options"] = list(fields["options"])
+            plain[name] = {"dimension": type(value).__name__, **fields}
+        else:
+            plain[name] = value
+    return plain
+
+
+def overrides_from_plain(plain: Any) -> dict[str, Any] | None:
+    """The ``search_space=`` that :func:`overrides_to_plain` wrote."""
+    if plain is None:
+        return None
+    if not isinstance(plain, Mapping):
+        raise ValueError(f"A recorded search_space must be a dict; got {plain!r}.")
+    overrides: dict[str, Any] = {}
+    for name, value in plain.items():
+        if isinstance(value, Mapping) and "range" in value:
+            overrides[name] = tuple(value["range"])
+        elif isinstance(value, Mapping) and "dimension" in value:
+            fields = dict(value)
+            kind = fields.pop("dimension")
+            if kind not in DIMENSIONS:
+                raise ValueError(
+                    f"A recorded search_space names dimension {kind!r}; expected one "
+                    f"of {list(DIMENSIONS)}."
+                )
+            overrides[name] = DIMENSIONS[kind](**fields)
+        else:
+            overrides[name] = value
+    return overrides
 
 
 def _base_dimension(space: Mapping[str, Dimension], name: str) -> Dimension | None:
@@ -168,7 +300,11 @@ def _base_dimension(space: Mapping[str, Dimension], name: str) -> Dimension | No
 
 
 def _override(name: str, default: Dimension, value: Any) -> Dimension:
-    keep: dict[str, Any] = {"when": default.when, "per_layer": default.per_layer}
+    keep: dict[str, Any] = {
+        "when": default.when,
+        "per_layer": default.per_layer,
+        "valid": default.valid,
+    }
     if isinstance(value, (Int, Float, Choice, Fixed)):
         return replace(value, **keep)
     if isinstance(value, tuple):

@@ -24,6 +24,8 @@ from autodeep.search_spaces._space import (
     Float,
     Int,
     SearchSpace,
+    number,
+    one_of,
     per_layer_values,
 )
 from autodeep.search_spaces.tabular import BATCH_NORM_MOMENTUM, mlp_space
@@ -94,15 +96,24 @@ def cnn_space(
     space: SearchSpace = backbone_dims(side, pretrained_weights, backbone)
     # The CNN dimensions only matter when no backbone was chosen.
     cnn = {"backbone": ["none"]} if "backbone" in space else None
+    count = number(1, integer=True)
+    most_stages = _max_stages(min(resolutions, default=side))
     space.update(
         {
-            "stages": Int(1, _max_stages(min(resolutions, default=side)), when=cnn),
-            "filters": Int(16, 256, log=True, per_layer="stages", when=cnn),
-            "kernel_size": Choice([3, 5], when=cnn),
-            "block": Choice(BLOCKS, when=cnn),
-            "convs_per_stage": Int(1, 2, when=cnn),
-            "batch_norm": Choice([False, True], when=cnn),
-            "pooling": Choice(["max", "average"], when=cnn),
+            # More stages would pool the feature map below 2x2.
+            "stages": Int(
+                1, most_stages, when=cnn, valid=number(1, most_stages, integer=True)
+            ),
+            "filters": Int(
+                16, 256, log=True, per_layer="stages", when=cnn, valid=count
+            ),
+            "kernel_size": Choice([3, 5], when=cnn, valid=count),
+            "block": Choice(BLOCKS, when=cnn, valid=one_of(BLOCKS)),
+            "convs_per_stage": Int(1, 2, when=cnn, valid=count),
+            "batch_norm": Choice([False, True], when=cnn, valid=one_of([False, True])),
+            "pooling": Choice(
+                ["max", "average"], when=cnn, valid=one_of(["max", "average"])
+            ),
         }
     )
     if resolutions:
@@ -110,9 +121,9 @@ def cnn_space(
     space.update(_augmentation_dims(augmentation))
     space.update(
         {
-            "head": Choice(HEADS),
+            "head": Choice(HEADS, valid=one_of(HEADS)),
             "dropout": shared["dropout"],
-            "dense_units": Choice([0, 32, 64, 128, 256]),
+            "dense_units": Choice([0, 32, 64, 128, 256], valid=number(0, integer=True)),
         }
     )
     for name in ("l2", "optimizer", "learning_rate", "momentum", "weight_decay"):

@@ -10,6 +10,8 @@ from autodeep.search_spaces._space import (
     Float,
     Int,
     SearchSpace,
+    number,
+    one_of,
     per_layer_values,
 )
 
@@ -39,19 +41,40 @@ def mlp_space() -> SearchSpace:
     >>> sorted(mlp_space())[:3]
     ['activation', 'batch_norm', 'batch_size']
     """
+    count = number(1, integer=True)
     return {
-        "depth": Int(1, 4),
-        "units": Int(16, 512, log=True, per_layer="depth"),
-        "activation": Choice(ACTIVATIONS),
-        "dropout": Float(0.0, 0.5),
-        "batch_norm": Choice([False, True]),
-        "l2": Float(1e-8, 1e-2, log=True),
-        "optimizer": Choice(OPTIMIZERS),
-        "learning_rate": Float(1e-4, 3e-2, log=True),
-        "momentum": Float(0.0, 0.99, when={"optimizer": ["sgd", "rmsprop"]}),
-        "weight_decay": Float(1e-6, 1e-2, log=True, when={"optimizer": ["adamw"]}),
-        "batch_size": Choice([16, 32, 64, 128, 256]),
+        "depth": Int(1, 4, valid=count),
+        "units": Int(16, 512, log=True, per_layer="depth", valid=count),
+        "activation": Choice(ACTIVATIONS, valid=keras_activation),
+        "dropout": Float(0.0, 0.5, valid=number(0, 1, open_high=True)),
+        "batch_norm": Choice([False, True], valid=one_of([False, True])),
+        "l2": Float(1e-8, 1e-2, log=True, valid=number(0)),
+        "optimizer": Choice(OPTIMIZERS, valid=one_of(OPTIMIZERS)),
+        "learning_rate": Float(1e-4, 3e-2, log=True, valid=number(0, open_low=True)),
+        "momentum": Float(
+            0.0,
+            0.99,
+            when={"optimizer": ["sgd", "rmsprop"]},
+            valid=number(0, 1, open_high=True),
+        ),
+        "weight_decay": Float(
+            1e-6, 1e-2, log=True, when={"optimizer": ["adamw"]}, valid=number(0)
+        ),
+        "batch_size": Choice([16, 32, 64, 128, 256], valid=count),
     }
+
+
+def keras_activation(value: Any) -> str | None:
+    """Rule for ``activation``: a name Keras knows."""
+    import keras
+
+    if isinstance(value, str):
+        try:
+            keras.activations.get(value)
+            return None
+        except ValueError:
+            pass
+    return f"it must be the name of a Keras activation, such as {list(ACTIVATIONS)}"
 
 
 def make_optimizer(params: Mapping[str, Any]) -> keras.optimizers.Optimizer:

@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from autodeep.search_spaces._space import Choice, Float, Int, SearchSpace
+from autodeep.search_spaces._space import (
+    Choice,
+    Float,
+    Int,
+    SearchSpace,
+    number,
+    one_of,
+)
 from autodeep.search_spaces.tabular import mlp_space
 
 if TYPE_CHECKING:
@@ -68,31 +75,43 @@ def text_space(augmentation: bool = False) -> SearchSpace:
     """
     shared = mlp_space()
     sequence = {"family": list(SEQUENCE_FAMILIES)}
+    count = number(1, integer=True)
+    flag = one_of([False, True])
     space: SearchSpace = {
-        "family": Choice(FAMILIES),
-        "standardize": Choice(STANDARDIZE),
-        "max_tokens": Choice([5000, 10000, 20000]),
-        "ngram_max": Int(1, 3, when={"family": ["ngrams"]}),
-        "analyzer": Choice(["word", "char_wb"], when={"family": ["ngrams"]}),
-        "sequence_length": Choice([64, 128, 256], when=sequence),
-        "embedding_dim": Choice([32, 64, 128], when=sequence),
-        "pooling": Choice(POOLINGS, when={"family": ["embedding"]}),
-        "conv_layers": Int(1, 3, when={"family": ["conv1d"]}),
-        "filters": Int(32, 256, log=True, when={"family": ["conv1d"]}),
-        "kernel_size": Choice([3, 5, 7], when={"family": ["conv1d"]}),
-        "cell": Choice(CELLS, when={"family": ["rnn"]}),
-        "rnn_units": Int(16, 128, log=True, when={"family": ["rnn"]}),
-        "bidirectional": Choice([True, False], when={"family": ["rnn"]}),
-        "heads": Choice([2, 4], when={"family": ["transformer"]}),
-        "transformer_layers": Int(1, 2, when={"family": ["transformer"]}),
-        "ff_units": Int(32, 256, log=True, when={"family": ["transformer"]}),
+        "family": Choice(FAMILIES, valid=one_of(FAMILIES)),
+        "standardize": Choice(STANDARDIZE, valid=one_of(STANDARDIZE)),
+        "max_tokens": Choice([5000, 10000, 20000], valid=number(2, integer=True)),
+        "ngram_max": Int(1, 3, when={"family": ["ngrams"]}, valid=count),
+        "analyzer": Choice(
+            ["word", "char_wb"],
+            when={"family": ["ngrams"]},
+            valid=one_of(["word", "char_wb"]),
+        ),
+        "sequence_length": Choice([64, 128, 256], when=sequence, valid=count),
+        "embedding_dim": Choice([32, 64, 128], when=sequence, valid=count),
+        "pooling": Choice(
+            POOLINGS, when={"family": ["embedding"]}, valid=one_of(POOLINGS)
+        ),
+        "conv_layers": Int(1, 3, when={"family": ["conv1d"]}, valid=count),
+        "filters": Int(32, 256, log=True, when={"family": ["conv1d"]}, valid=count),
+        "kernel_size": Choice([3, 5, 7], when={"family": ["conv1d"]}, valid=count),
+        "cell": Choice(CELLS, when={"family": ["rnn"]}, valid=one_of(CELLS)),
+        "rnn_units": Int(16, 128, log=True, when={"family": ["rnn"]}, valid=count),
+        "bidirectional": Choice([True, False], when={"family": ["rnn"]}, valid=flag),
+        "heads": Choice([2, 4], when={"family": ["transformer"]}, valid=count),
+        "transformer_layers": Int(1, 2, when={"family": ["transformer"]}, valid=count),
+        "ff_units": Int(
+            32, 256, log=True, when={"family": ["transformer"]}, valid=count
+        ),
     }
     if augmentation:
         space["augment"] = Choice([False, True])
         space["augment_strength"] = Float(0.05, 0.2, when={"augment": [True]})
-    space["dense_layers"] = Int(0, 2)
+    space["dense_layers"] = Int(0, 2, valid=number(0, integer=True))
     # Equality conditions only: list every depth that has dense layers.
-    space["dense_units"] = Int(16, 256, log=True, when={"dense_layers": [1, 2]})
+    space["dense_units"] = Int(
+        16, 256, log=True, when={"dense_layers": [1, 2]}, valid=count
+    )
     for name in SHARED:
         space[name] = shared[name]
     return space
