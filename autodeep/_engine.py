@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,6 +166,7 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
     trials = _trials_for(plan, X, y, settings, clock, timings)
     best = _engine_module(settings.tuner).search(trials, settings)
+    best.leaderboard = _compare_with_constant(best.leaderboard, trials.constant_value)
     search_seconds = time.time() - clock.start
 
     final = _refit(plan, X, y, best.params, best.epochs, settings, clock, timings)
@@ -194,6 +196,31 @@ def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:
     timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
     trials = _trials_for(plan, X, y, settings, clock, timings)
     _optuna.work(trials, settings)
+
+
+def _compare_with_constant(board: pd.DataFrame, constant: float) -> pd.DataFrame:
+    """Mark which trials beat an input-blind prediction; warn when none does.
+
+    A search whose best trial does no better than predicting the training prior (or
+    mean) has learnt nothing from the features; its model would be returned without a
+    word otherwise.
+    """
+    if board.empty or "val_loss" not in board:
+        return board
+    losses = board["val_loss"].to_numpy(dtype=np.float64)
+    beats = [None if np.isnan(v) else bool(v < constant) for v in losses]
+    board = board.assign(beats_constant=pd.Series(beats, dtype=object))
+    if not any(beats):
+        message = (
+            f"No trial did better than a constant prediction on the validation part "
+            f"(best validation loss {np.nanmin(losses):.4g}, constant prediction "
+            f"{constant:.4g}): the model has not learnt from the features. Check that "
+            "the target and features are the right ones, or widen the search "
+            "(more trials or epochs, other learning rates)."
+        )
+        logger.warning(message)
+        warnings.warn(message, UserWarning, stacklevel=2)
+    return board
 
 
 def _engine_module(tuner: str) -> Any:
@@ -301,6 +328,10 @@ class Trials:
         self.plan, self.stage, self.val = plan, stage, val
         self.settings, self.clock, self.timings = settings, clock, timings
         self.growth = n_total / max(1, len(stage.y))  # refit data / trial data
+        # The validation objective of an input-blind prediction, for comparison.
+        self.constant_value = plan.task.objective(
+            val[1], plan.task.constant_outputs(stage.y, len(val[1]), stage.class_weight)
+        )
         # Seconds the best trial so far took (any worker's); drivers keep it current.
         self.best_seconds: float | None = None
         self.on_epoch: Callable[[int, int], None] = lambda number, epoch: None

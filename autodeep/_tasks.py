@@ -37,6 +37,16 @@ class Classification:
     def score(self, y_codes: np.ndarray, outputs: np.ndarray) -> float:
         return float(accuracy_score(y_codes, outputs.argmax(axis=1)))
 
+    def constant_outputs(
+        self, y_codes: np.ndarray, n: int, class_weight: Any = None
+    ) -> np.ndarray:
+        """``n`` rows of the best input-blind prediction training can aim at: the
+        class shares of ``y_codes``, weighted as the training loss weights them."""
+        counts = np.bincount(y_codes, minlength=self.n_outputs).astype(np.float64)
+        if class_weight:
+            counts *= [class_weight.get(code, 1.0) for code in range(self.n_outputs)]
+        return np.tile(counts / counts.sum(), (n, 1))
+
 
 class Regression:
     """Linear head, squared error on a standardized target, R² score.
@@ -82,6 +92,13 @@ class Regression:
 
     def score(self, y_scaled: np.ndarray, outputs: np.ndarray) -> float:
         return float(r2_score(y_scaled, outputs))
+
+    def constant_outputs(
+        self, y_scaled: np.ndarray, n: int, class_weight: Any = None
+    ) -> np.ndarray:
+        """``n`` rows of the training mean: the best input-blind prediction."""
+        columns = np.asarray(y_scaled, dtype=np.float64).reshape(len(y_scaled), -1)
+        return np.tile(columns.mean(axis=0), (n, 1))
 
 
 Task = Classification | Regression

@@ -20,7 +20,11 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from typing import Any
+
+from autodeep._processes import folder_prefix, remove_stale_folders
 
 logger = logging.getLogger("autodeep")
 
@@ -42,7 +46,8 @@ class Launcher:
 
     def __call__(self, index: int, settings: Any) -> subprocess.Popen[bytes]:
         if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="autodeep-workers-")
+            remove_stale_folders()
+            self._folder = tempfile.TemporaryDirectory(prefix=folder_prefix("workers"))
             self._payload = os.path.join(self._folder.name, "payload.pkl")
             shared = {
                 "storage": settings.storage,
@@ -56,8 +61,42 @@ class Launcher:
             with open(self._payload, "wb") as file:
                 pickle.dump((clone(self.estimator), self.X, self.y, shared), file)
         return subprocess.Popen(
-            [sys.executable, "-m", "autodeep._worker", self._payload, str(index)]
+            [
+                sys.executable,
+                "-m",
+                "autodeep._worker",
+                self._payload,
+                str(index),
+                str(os.getpid()),
+            ]
         )
+
+
+def die_with_parent(parent: int) -> None:
+    """End this worker process soon after the process that started it ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies; everywhere, a watchdog
+    thread checks the parent once a second (an orphan gets a new parent). The trial
+    it was running is then retried by the next ``fit`` on the same study.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="autodeep-parent-watch", daemon=True).start()
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def _run_payload(path: str, index: int) -> None:
@@ -239,7 +278,8 @@ def _run(estimator: Any, X: Any, y: Any, index: int, shared: dict[str, Any]) -> 
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="[autodeep worker] %(message)s")
-    path, index = argv
+    path, index, parent = argv
+    die_with_parent(int(parent))
     _run_payload(path, int(index))
     return 0
 

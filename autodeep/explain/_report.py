@@ -226,6 +226,13 @@ def _caveats(context: Context, explanation: Explanation, trusted: bool) -> Secti
                 "of the data): a high accuracy can hide poor results on the rare class; "
                 "check its recall above."
             )
+    board = context.estimator.leaderboard_
+    if "beats_constant" in board and not board["beats_constant"].eq(True).any():
+        notes.append(
+            "No design the search tried did better on its validation data than a "
+            "constant guess that ignores the inputs: this model has not learnt from "
+            "the data, whatever the numbers above suggest."
+        )
     if not trusted:
         notes.append(
             "The explanation maps failed a trust check (see above): do not base decisions on them."

@@ -35,6 +35,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.src import config as kt_config
 
+from autodeep.search._errors import is_programming_error
 from autodeep.search._optuna import _contains, board, most_common_failure
 from autodeep.search_spaces._space import (
     Choice,
@@ -151,6 +152,8 @@ class _Search:
         # Trial number -> (parameters, Trials.run attributes) of complete trials.
         self.complete: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         self.default = default_values(trials.plan.space, trials.plan.default_params)
+        # A programming error raised in a trial: it stops the search (see _run).
+        self.fatal: BaseException | None = None
 
     def before_trial(self) -> None:
         """Record progress; raise :class:`_Stop` when no further trial may start."""
@@ -184,9 +187,12 @@ class _Search:
             )
         except Exception as error:
             reason = failure_reason(error)
-            logger.warning("trial %d failed: %s", number, reason)
             attrs = {"seconds": time.time() - started, "reason": reason}
             self.rows.append(_row(number, "failed", attrs, params))
+            if is_programming_error(error):
+                self.fatal = error
+                raise keras_tuner.errors.FatalError(reason) from error
+            logger.warning("trial %d failed: %s", number, reason)
             raise keras_tuner.errors.FailedTrialError(reason) from error
         self.complete[number] = (params, result.attrs)
         self.rows.append(_row(number, "complete", result.attrs, params))
@@ -334,5 +340,10 @@ def _run(tuner: _Hooks, verbose: int) -> None:
         tuner.search(verbose=1 if verbose >= 2 else 0)
     except _Stop:
         pass
+    except keras_tuner.errors.FatalError:
+        fatal = tuner.record.fatal
+        if fatal is None:
+            raise
+        raise fatal from None  # our own bug, with its own traceback
     finally:
         kt_config.DEBUG = debug

@@ -23,6 +23,12 @@ import pandas as pd
 from optuna.trial import FrozenTrial
 
 from autodeep.search import PRUNERS
+from autodeep.search._errors import (
+    FATAL,
+    WorkerBug,
+    is_programming_error,
+    traceback_text,
+)
 from autodeep.search._storage import (
     fail_lost_trials,
     load_study,
@@ -337,16 +343,21 @@ def work(trials: Trials, settings: Settings) -> None:
     study = open_study(settings, create=False)
     # Log finished trials (seen if logging is configured), but draw no bar.
     progress = Progress(1, None, None, trials.plan.task.score_name, bar=False)
-    _work(study, trials, settings, progress)
+    _work(study, trials, settings, progress, len(study.get_trials(deepcopy=False)))
 
 
 def _work(
-    study: optuna.Study, trials: Trials, settings: Settings, progress: Any
+    study: optuna.Study,
+    trials: Trials,
+    settings: Settings,
+    progress: Any,
+    since: int = 0,
 ) -> None:
     objective = _Objective(trials)
     while True:
         fail_lost_trials(study)
         every = study.get_trials(deepcopy=False)
+        _stop_on_worker_bug(every, since)
         used = _used(every)
         progress.update(rows(every), used)
         running = sum(t.state == TrialState.RUNNING for t in every)
@@ -361,6 +372,20 @@ def _work(
         if trials.out_of_time(statistics.median(seconds) if seconds else 0.0):
             return
         study.optimize(objective, n_trials=1, catch=(Exception,))
+        if objective.fatal is not None:
+            raise objective.fatal
+
+
+def _stop_on_worker_bug(every: Sequence[FrozenTrial], since: int) -> None:
+    """Raise when a trial of this search (numbered ``since`` or later) stopped on a
+    programming error, in this process or another."""
+    for trial in every:
+        if trial.number >= since and FATAL in trial.user_attrs:
+            raise WorkerBug(
+                f"Trial {trial.number} (worker {trial.user_attrs.get('worker')}) "
+                "stopped on an error in autodeep itself, so the search stops too. "
+                "Please report it with this traceback:\n" + trial.user_attrs[FATAL]
+            )
 
 
 def _work_until_done(
@@ -368,13 +393,15 @@ def _work_until_done(
 ) -> None:
     """Run trials, then wait for other workers' running trials, picking up any trial
     that comes back (a lost one re-queued) until the budget is used or time is up."""
+    since = len(study.get_trials(deepcopy=False))
     while True:
-        _work(study, trials, settings, progress)
+        _work(study, trials, settings, progress, since)
         fail_lost_trials(study)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)  # heartbeat: workers elsewhere
         every = study.get_trials(deepcopy=False)
+        _stop_on_worker_bug(every, since)
         running = [t for t in every if t.state == TrialState.RUNNING]
         if not running or trials.clock.remaining() <= 0:
             return
@@ -402,6 +429,9 @@ class _Objective:
 
     def __init__(self, trials: Trials) -> None:
         self.trials = trials
+        # A programming error raised in a trial; Optuna records the trial as failed,
+        # then the search raises it (see _work).
+        self.fatal: BaseException | None = None
 
     def __call__(self, trial: optuna.Trial) -> float:
         from autodeep._engine import failure_reason
@@ -420,7 +450,11 @@ class _Objective:
             reason = failure_reason(error)
             trial.set_user_attr("reason", reason)
             trial.set_user_attr("seconds", time.time() - started)
-            logger.warning("trial %d failed: %s", trial.number, reason)
+            if is_programming_error(error):
+                trial.set_user_attr(FATAL, traceback_text(error))
+                self.fatal = error
+            else:
+                logger.warning("trial %d failed: %s", trial.number, reason)
             raise
         for key, value in result.attrs.items():
             trial.set_user_attr(key, value)

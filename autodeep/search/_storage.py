@@ -21,6 +21,8 @@ from typing import Any
 
 import optuna
 
+from autodeep._processes import folder_prefix, process_alive, remove_stale_folders
+
 logger = logging.getLogger("autodeep")
 TrialState = optuna.trial.TrialState
 HEARTBEAT = 5
@@ -58,6 +60,8 @@ def make_storage(storage: Any, n_jobs: int = 1) -> optuna.storages.BaseStorage |
             f"storage={text!r} is SQLite, which several processes cannot write at once; "
             "with n_jobs > 1 use a journal file (any other file name) or a database URL."
         )
+    url = _with_installed_driver(url)
+    _check_database_url(url)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         # Optuna 4.9 renamed failed_trial_callback; use whichever this version has.
@@ -82,6 +86,60 @@ def make_storage(storage: Any, n_jobs: int = 1) -> optuna.storages.BaseStorage |
         return _DATABASES[key]
 
 
+# PostgreSQL drivers SQLAlchemy knows, by preference; ``autodeep[postgres]`` installs
+# psycopg2, and SQLAlchemy 2.1 made psycopg (3) the default for ``postgresql://``.
+POSTGRES_DRIVERS = (("psycopg", "psycopg"), ("psycopg2", "psycopg2"))
+
+
+def _with_installed_driver(url: str) -> str:
+    """``postgresql://...`` with the PostgreSQL driver that is installed here."""
+    import importlib.util
+
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("postgresql", "postgres"):
+        return url
+    for module, driver in POSTGRES_DRIVERS:
+        if importlib.util.find_spec(module) is not None:
+            return f"postgresql+{driver}://{rest}"
+    return url
+
+
+def _check_database_url(url: str) -> None:
+    """A clear error for a URL no installed SQLAlchemy dialect or driver can open."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        dialect = make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        raise ValueError(
+            f"storage={_hide_password(url)!r} is not a database URL autodeep can open: "
+            "use a file path (a journal, or SQLite ending in .db) or a URL such as "
+            "'postgresql://user@host:5432/db' or 'sqlite:///search.db'."
+        ) from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as error:
+        hint = (
+            'pip install "autodeep[postgres]"'
+            if dialect.name == "postgresql"
+            else f"install the Python driver for {dialect.name}"
+        )
+        raise ValueError(
+            f"storage={_hide_password(url)!r} needs a database driver that is not "
+            f"installed ({error}): {hint}."
+        ) from None
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
 def _rdb_storage(url: str, options: dict[str, Any]) -> optuna.storages.RDBStorage:
     """Connect to a database storage, creating Optuna's tables if it is new.
 
@@ -95,7 +153,15 @@ def _rdb_storage(url: str, options: dict[str, Any]) -> optuna.storages.RDBStorag
             return optuna.storages.RDBStorage(url, **options)
         except SQLAlchemyError:
             time.sleep(0.5 * (attempt + 1))
-    return optuna.storages.RDBStorage(url, **options)
+    try:
+        return optuna.storages.RDBStorage(url, **options)
+    except SQLAlchemyError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ValueError(
+            f"Could not open the study database {_hide_password(url)!r}: "
+            f"{type(error).__name__}: {first}. Check that the server runs and that "
+            "the URL's host, port, user and database name are right."
+        ) from error
 
 
 def _retry_callback() -> Any:
@@ -124,7 +190,8 @@ def load_study(storage: Any, name: str, **kwargs: Any) -> optuna.Study | None:
 
 def temporary_journal() -> tuple[str, tempfile.TemporaryDirectory[str]]:
     """A journal file in a temporary folder, for ``n_jobs > 1`` without ``storage``."""
-    folder = tempfile.TemporaryDirectory(prefix="autodeep-study-")
+    remove_stale_folders()
+    folder = tempfile.TemporaryDirectory(prefix=folder_prefix("study"))
     return os.path.join(folder.name, "study.journal"), folder
 
 
@@ -145,7 +212,7 @@ def fail_lost_trials(study: optuna.Study) -> list[int]:
     lost = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker_host, _, pid = trial.user_attrs.get("worker", "").rpartition(":")
-        if worker_host != host or not pid.isdigit() or _alive(int(pid)):
+        if worker_host != host or not pid.isdigit() or process_alive(int(pid)):
             continue
         try:
             study.tell(trial.number, state=TrialState.FAIL)
@@ -156,19 +223,3 @@ def fail_lost_trials(study: optuna.Study) -> list[int]:
         lost.append(trial.number)
         logger.warning("trial %d lost its worker; re-queued", trial.number)
     return lost
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            return file.read().rsplit(") ", 1)[-1][:1] != "Z"  # a zombie is dead
-    except OSError:
-        return True
