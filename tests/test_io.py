@@ -100,3 +100,124 @@ def test_unfitted_estimator_cannot_be_saved(tmp_path):
 
     with pytest.raises(NotFittedError):
         TabularClassifier().save(tmp_path / "x")
+
+
+# -- every estimator kind round-trips -------------------------------------------------
+
+TINY = {
+    "max_trials": 1,
+    "max_epochs": 1,
+    "refit": False,
+    "random_state": 0,
+    "verbose": 0,
+}
+
+
+def _digits(n: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return (X[:n].reshape(-1, 8, 8) * 16).clip(0, 255).astype(np.uint8), y[:n]
+
+
+def _image_files(folder, images: np.ndarray) -> list[str]:
+    from PIL import Image
+
+    folder.mkdir()
+    paths = [str(folder / f"{i}.png") for i in range(len(images))]
+    for path, image in zip(paths, images, strict=True):
+        Image.fromarray(image).save(path)
+    return paths
+
+
+def _case(name: str, tmp_path):
+    """(unfitted estimator, X, y) for one kind of saved model, on tiny data."""
+    from imblearn.over_sampling import SMOTE
+
+    from autodeep import ImageClassifier, ImageRegressor, TextClassifier, TextRegressor
+    from tests.conftest import sentiment_texts
+
+    table, labels = mixed_frame(120, seed=0)
+    numbers = np.random.default_rng(0).normal(size=(80, 4))
+    images, digits = _digits(60)
+    texts, moods, _ = sentiment_texts(80, seed=0)
+    cases = {
+        "tabular-classifier-weighted-smote": lambda: (
+            TabularClassifier(**TINY, class_weight="balanced", resampling="smote"),
+            table,
+            labels,
+        ),
+        "tabular-classifier-sampler-object": lambda: (
+            TabularClassifier(
+                **TINY, scaler="quantile", resampling=SMOTE(k_neighbors=3)
+            ),
+            numbers,
+            numbers[:, 0] > 0,
+        ),
+        "tabular-regressor-mixed": lambda: (
+            TabularRegressor(**TINY, scaler="robust"),
+            table,
+            np.arange(120.0),
+        ),
+        "image-classifier-arrays": lambda: (
+            ImageClassifier(**TINY, class_weight="balanced", search_space=SMALL_CNN),
+            images,
+            digits,
+        ),
+        "image-regressor-files": lambda: (
+            ImageRegressor(**TINY, search_space=SMALL_CNN),
+            _image_files(tmp_path / "images", images),
+            digits.astype(float),
+        ),
+        "text-classifier-word-ngrams": lambda: (
+            TextClassifier(**TINY, search_space={"family": "ngrams"}),
+            texts,
+            moods,
+        ),
+        "text-classifier-char-ngrams": lambda: (
+            TextClassifier(**TINY, search_space=CHAR_NGRAMS, resampling="random_over"),
+            texts,
+            moods,
+        ),
+        "text-regressor-sequences": lambda: (
+            TextRegressor(**TINY, search_space=SEQUENCES),
+            texts,
+            np.arange(80.0),
+        ),
+    }
+    return cases[name]()
+
+
+SMALL_CNN = {"stages": 1, "filters": [8], "convs_per_stage": 1, "dense_units": 0}
+CHAR_NGRAMS = {
+    "family": "ngrams",
+    "analyzer": "char_wb",
+    "standardize": "lower_punctuation",
+}
+SEQUENCES = {"family": "embedding", "sequence_length": 8, "embedding_dim": 8}
+KINDS = [
+    "tabular-classifier-weighted-smote",
+    "tabular-classifier-sampler-object",
+    "tabular-regressor-mixed",
+    "image-classifier-arrays",
+    "image-regressor-files",
+    "text-classifier-word-ngrams",
+    "text-classifier-char-ngrams",
+    "text-regressor-sequences",
+]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_estimator_kind_round_trips(kind, tmp_path):
+    estimator, X, y = _case(kind, tmp_path)
+    estimator.fit(X, y)
+    estimator.save(tmp_path / "model")
+    loaded = autodeep.load(tmp_path / "model")
+    assert type(loaded) is type(estimator)
+    assert loaded.get_params().keys() == estimator.get_params().keys()
+    np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
+    if hasattr(estimator, "predict_proba"):
+        np.testing.assert_array_equal(
+            loaded.predict_proba(X), estimator.predict_proba(X)
+        )
