@@ -12,49 +12,27 @@ Loading refuses a file whose checksum does not match the manifest. The checksums
 corruption and careless edits; what keeps a crafted file from running code is the loading
 itself (Keras safe mode and the skops allow-list), since a manifest can be rewritten too.
 
-What ``state.skops`` may hold
------------------------------
-Exact types, never whole packages: a package such as ``numpy`` or ``sklearn`` also
-holds functions that evaluate strings or run programs, and one of them inside a
-``FunctionTransformer`` would run at ``predict``. ``TRUSTED_TYPES`` names, in full,
-every type autodeep writes, and nothing that holds a callable (no
-``FunctionTransformer``, no functions, no ufuncs):
-
-- autodeep's preprocessing: ``TabularPreprocessor``, ``ImagePreprocessor``,
-  ``TextPreprocessor``, ``NgramEncoder``, ``SequenceEncoder`` and the text helpers
-  ``Tokenizer`` and ``StripPunctuation`` (our classes; only their data is stored);
-- the scikit-learn parts they are built from: ``ColumnTransformer``, ``Pipeline``,
-  ``SimpleImputer``, ``MissingIndicator``, ``StandardScaler``, ``MinMaxScaler``,
-  ``RobustScaler``, ``QuantileTransformer``, ``OneHotEncoder``, ``OrdinalEncoder``,
-  ``TfidfVectorizer``, ``TfidfTransformer``;
-- the imbalanced-learn samplers ``resampling=`` names, when given as objects:
-  ``SMOTE``, ``SMOTENC``, ``SMOTEN``, ``RandomOverSampler``, ``RandomUnderSampler``;
-- NumPy data: ``ndarray``, ``dtype``, the scalar types ``float32``, ``float64``,
-  ``int32``, ``int64``, ``bool`` and ``str_``, and ``RandomState`` (``random_state=``);
-- Python data: ``dict``, ``list``, ``tuple``, ``slice``, ``str``, ``int``, ``float``,
-  ``bool``, and the paths ``PosixPath`` and ``WindowsPath`` (``storage=``,
-  ``directory=``, ``pretrained_weights=``).
-
-``load`` refuses a file that names any other type, before building any object, and
-``save`` refuses to write one (a parameter such as ``resampling=ADASYN()``), so every
-saved model loads back.
+What ``state.skops`` may hold is listed, type by type, in :mod:`autodeep._trusted`;
+whether the files belong together is checked by :mod:`autodeep._artifact_checks`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import os
 import platform
-import zipfile
-from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path, PosixPath, WindowsPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from autodeep._artifact_checks import check_network, check_state, read_network
+from autodeep._trusted import RESAVE, TRUSTED_TYPES, named_types, read_state
+
+__all__ = ["TRUSTED_TYPES", "load", "save"]
 
 FORMAT = "autodeep-model"
 FORMAT_VERSION = 1
@@ -68,57 +46,6 @@ INPUT_ATTRIBUTES = (
     "channels_",
 )
 FILES = ("model.keras", "state.skops", "metadata.json")
-STATE_KEYS = ("params", "preprocessor", "target_transform")
-# The only types state.skops may hold; see the module docstring.
-TRUSTED_TYPES = frozenset(
-    {
-        "autodeep.preprocessing.tabular.TabularPreprocessor",
-        "autodeep.preprocessing.image.ImagePreprocessor",
-        "autodeep.preprocessing.text.TextPreprocessor",
-        "autodeep.preprocessing.text.NgramEncoder",
-        "autodeep.preprocessing.text.SequenceEncoder",
-        "autodeep.preprocessing._tokens.Tokenizer",
-        "autodeep.preprocessing._tokens.StripPunctuation",
-        "sklearn.compose._column_transformer.ColumnTransformer",
-        "sklearn.pipeline.Pipeline",
-        "sklearn.impute._base.SimpleImputer",
-        "sklearn.impute._base.MissingIndicator",
-        "sklearn.preprocessing._data.StandardScaler",
-        "sklearn.preprocessing._data.MinMaxScaler",
-        "sklearn.preprocessing._data.RobustScaler",
-        "sklearn.preprocessing._data.QuantileTransformer",
-        "sklearn.preprocessing._encoders.OneHotEncoder",
-        "sklearn.preprocessing._encoders.OrdinalEncoder",
-        "sklearn.feature_extraction.text.TfidfVectorizer",
-        "sklearn.feature_extraction.text.TfidfTransformer",
-        "imblearn.over_sampling._smote.base.SMOTE",
-        "imblearn.over_sampling._smote.base.SMOTENC",
-        "imblearn.over_sampling._smote.base.SMOTEN",
-        "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
-        "imblearn.under_sampling._prototype_selection._random_under_sampler."
-        "RandomUnderSampler",
-        "numpy.ndarray",
-        "numpy.dtype",
-        "numpy.float32",
-        "numpy.float64",
-        "numpy.int32",
-        "numpy.int64",
-        "numpy.bool",
-        "numpy.str_",
-        "numpy.random.mtrand.RandomState",
-        # A path given as storage=, directory= or pretrained_weights= (the module
-        # differs between Python versions).
-        *(f"{path.__module__}.{path.__name__}" for path in (PosixPath, WindowsPath)),
-        "builtins.dict",
-        "builtins.list",
-        "builtins.tuple",
-        "builtins.slice",
-        "builtins.str",
-        "builtins.int",
-        "builtins.float",
-        "builtins.bool",
-    }
-)
 METADATA = (
     "best_params_",
     "best_score_",
@@ -136,18 +63,12 @@ PACKAGES = (
     "numpy",
     "pandas",
 )
-RESAVE = "Save the model again from the estimator."
 
 
 def _estimator_classes() -> dict[str, type]:
-    from autodeep import estimators
+    from autodeep.estimators import ESTIMATORS
 
-    names = [
-        f"{modality}{task}"
-        for modality in ("Tabular", "Image", "Text")
-        for task in ("Classifier", "Regressor")
-    ]
-    return {name: getattr(estimators, name) for name in names}
+    return dict(ESTIMATORS)
 
 
 # -- save -------------------------------------------------------------------------------
@@ -173,7 +94,7 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> None:
 
     check_is_fitted(estimator, "model_")
     state = skops.io.dumps(_state_of(estimator))
-    refused = sorted(_named_types(state, "the estimator's state") - TRUSTED_TYPES)
+    refused = sorted(named_types(state, "the estimator's state") - TRUSTED_TYPES)
     if refused:
         raise ValueError(
             f"This {type(estimator).__name__} cannot be saved as a data-only "
@@ -275,11 +196,11 @@ def load(path: str | os.PathLike[str]) -> Any:
     manifest = _read_manifest(folder)
     _check_files(folder, manifest)
     name, cls = _estimator_class(manifest, folder)
-    state = _read_state(folder / "state.skops")
-    _check_state(state, name, cls)
+    state = read_state(folder / "state.skops")
+    check_state(state, name, cls)
     metadata = _read_metadata(folder / "metadata.json")
-    model = _read_network(folder / "model.keras")
-    _check_network(model, state, name, folder / "model.keras")
+    model = read_network(folder / "model.keras")
+    check_network(model, state, name, folder / "model.keras")
 
     estimator = cls(**state["params"])
     estimator.model_ = model
@@ -371,193 +292,6 @@ def _read_metadata(file: Path) -> dict[str, Any]:
     if not isinstance(board, dict) or not {"columns", "data"} <= set(board):
         raise ValueError(f"{file} has no readable leaderboard. {RESAVE}")
     return metadata
-
-
-# -- the skops allow-list ---------------------------------------------------------------
-
-
-def _read_state(file: Path) -> dict[str, Any]:
-    """The state, built only after every type the file names is found trusted."""
-    import skops.io
-
-    data = file.read_bytes()
-    names = _named_types(data, file)
-    refused = sorted(names - TRUSTED_TYPES)
-    if refused:
-        raise ValueError(
-            f"{file} holds types autodeep does not load: {refused}. autodeep writes "
-            "only the types in autodeep.io.TRUSTED_TYPES, so this artifact is not one "
-            "autodeep wrote (or it was altered, possibly to run code when loaded or "
-            f"used). Do not use it. {RESAVE}"
-        )
-    try:
-        state = skops.io.loads(data, trusted=sorted(names))
-    except Exception as error:  # skops reports damage with many exception types
-        raise ValueError(f"{file} could not be read ({error}). {RESAVE}") from error
-    if not isinstance(state, dict):
-        raise ValueError(f"{file} does not hold an autodeep state. {RESAVE}")
-    return state
-
-
-def _named_types(data: bytes, source: str | Path) -> set[str]:
-    """Every type (or function) a skops file names, whichever skops trusts by default.
-
-    skops itself trusts some types without being told (all scikit-learn estimators,
-    ``FunctionTransformer`` included, and NumPy ufuncs), so its own report of
-    untrusted types is not enough: the schema is read here, node by node. Nothing is
-    imported or built.
-    """
-    import skops.io
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            schema = json.loads(archive.read("schema.json"))
-        return set(_schema_types(schema)) | set(skops.io.get_untrusted_types(data=data))
-    except Exception as error:  # a damaged zip or schema fails in many ways
-        raise ValueError(
-            f"{source} is not a readable skops file ({error}). {RESAVE}"
-        ) from error
-
-
-def _schema_types(node: Any) -> Iterator[str]:
-    """The ``module.name`` of every node of a skops schema (a tree of dicts and lists)."""
-    children: list[Any] = []
-    if isinstance(node, dict):
-        if "__loader__" in node:
-            yield f"{node.get('__module__')}.{node.get('__class__')}"
-            if node["__loader__"] == "MethodNode":  # a bound method is a callable
-                yield f"{node.get('__module__')}.{node.get('__class__')} (a method)"
-        children = list(node.values())
-    elif isinstance(node, list):
-        children = node
-    for child in children:
-        yield from _schema_types(child)
-
-
-# -- do the files belong together? ------------------------------------------------------
-
-
-def _check_state(state: dict[str, Any], name: str, cls: type) -> None:
-    from sklearn.base import is_classifier
-
-    mismatch = f"manifest.json names {name}, but state.skops holds"
-    missing = [key for key in STATE_KEYS if key not in state]
-    if missing:
-        raise ValueError(f"state.skops lacks {missing[0]!r}. {RESAVE}")
-    params = state["params"]
-    if not isinstance(params, dict):
-        raise ValueError(f"state.skops holds params={params!r}, not a dict. {RESAVE}")
-    unknown = sorted(set(params) - set(cls().get_params()))
-    if unknown:
-        raise ValueError(
-            f"{mismatch} parameters that {name} does not have: {unknown}. {_SWAPPED}"
-        )
-    if is_classifier(cls()) != ("classes_" in state):
-        kind = "a classifier's state (classes_)"
-        if "classes_" not in state:
-            kind = "a regressor's state (no classes_)"
-        raise ValueError(f"{mismatch} {kind}. {_SWAPPED}")
-    expected = _preprocessor_type(cls)
-    if not isinstance(state["preprocessor"], expected):
-        raise ValueError(
-            f"{mismatch} a {type(state['preprocessor']).__name__} preprocessor, not "
-            f"the {expected.__name__} a {name} uses. {_SWAPPED}"
-        )
-
-
-_SWAPPED = "The manifest was edited or the files come from different models. " + RESAVE
-
-
-def _preprocessor_type(cls: type) -> type:
-    from sklearn.pipeline import Pipeline
-
-    from autodeep._image import _ImageMixin
-    from autodeep._text import _TextMixin
-    from autodeep.preprocessing import ImagePreprocessor, TabularPreprocessor
-
-    if issubclass(cls, _ImageMixin):
-        return ImagePreprocessor
-    if issubclass(cls, _TextMixin):
-        return Pipeline  # texts, then an NgramEncoder or a SequenceEncoder
-    return TabularPreprocessor
-
-
-def _read_network(file: Path) -> Any:
-    import keras
-
-    import autodeep._layers  # noqa: F401  (registers the layers the model file names)
-
-    if not zipfile.is_zipfile(file):
-        raise ValueError(
-            f"{file} is not a .keras (zip) file: it is truncated or damaged, so no "
-            f"network can be read from it. {RESAVE}"
-        )
-    try:
-        return keras.models.load_model(file, safe_mode=True)
-    except Exception as error:  # Keras reports a damaged file with many types
-        raise ValueError(
-            f"{file} could not be read as a Keras model ({error}). {RESAVE}"
-        ) from error
-
-
-def _check_network(model: Any, state: dict[str, Any], name: str, file: Path) -> None:
-    """The network must take the preprocessed rows and give one output per class
-    (classifiers) or target (regressors)."""
-    inputs = [tuple(tensor.shape) for tensor in model.inputs]
-    outputs = [tuple(tensor.shape) for tensor in model.outputs]
-    expected_input = (None, *_row_shape(state["preprocessor"]))
-    if inputs != [expected_input]:
-        raise ValueError(
-            f"{file}: the network takes inputs of shape {inputs}, but the "
-            f"preprocessing in state.skops gives rows of shape {expected_input}. "
-            f"{_SWAPPED}"
-        )
-    n_outputs = _n_outputs(state)
-    if outputs != [(None, n_outputs)]:
-        what = "classes" if "classes_" in state else "targets"
-        raise ValueError(
-            f"{file}: the network gives outputs of shape {outputs}, but this {name} "
-            f"has {n_outputs} {what} (shape {(None, n_outputs)}). {_SWAPPED}"
-        )
-
-
-def _row_shape(preprocessor: Any) -> tuple[int, ...]:
-    """Shape of one preprocessed row (what the network's input layer takes)."""
-    from sklearn.pipeline import Pipeline
-
-    from autodeep.preprocessing import ImagePreprocessor, TabularPreprocessor
-    from autodeep.preprocessing.text import NgramEncoder, SequenceEncoder
-
-    last = preprocessor
-    if isinstance(preprocessor, Pipeline) and preprocessor.steps:
-        last = preprocessor.steps[-1][1]
-    try:
-        if isinstance(last, SequenceEncoder):
-            return (int(last.sequence_length_),)
-        if isinstance(last, ImagePreprocessor):
-            return (*map(int, last.image_size_), int(last.channels_))
-        if isinstance(last, (NgramEncoder, TabularPreprocessor)):
-            return (int(last.n_features_out_),)
-    except (AttributeError, TypeError, ValueError) as error:
-        raise ValueError(
-            f"The preprocessing in state.skops is not fitted ({error}). {RESAVE}"
-        ) from error
-    raise ValueError(
-        f"The preprocessing in state.skops ends in a {type(last).__name__}, not an "
-        f"autodeep preprocessor or text encoder. {_SWAPPED}"
-    )
-
-
-def _n_outputs(state: dict[str, Any]) -> int:
-    if "classes_" in state:
-        return len(state["classes_"])
-    target = state["target_transform"]
-    if not isinstance(target, (tuple, list)) or len(target) != 2:
-        raise ValueError(
-            f"state.skops holds target_transform={target!r}, not a regressor's "
-            f"(mean, scale). {_SWAPPED}"
-        )
-    return int(np.size(target[0]))
 
 
 # -- small helpers ----------------------------------------------------------------------
