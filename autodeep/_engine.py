@@ -209,7 +209,12 @@ def _compare_with_constant(board: pd.DataFrame, constant: float) -> pd.DataFrame
         return board
     losses = board["val_loss"].to_numpy(dtype=np.float64)
     beats = [None if np.isnan(v) else bool(v < constant) for v in losses]
-    board = board.assign(beats_constant=pd.Series(beats, dtype=object))
+    board = board.copy()
+    board.insert(
+        board.columns.get_loc("val_loss") + 1,
+        "beats_constant",
+        pd.Series(beats, dtype=object, index=board.index),
+    )
     if not any(beats):
         message = (
             f"No trial did better than a constant prediction on the validation part "

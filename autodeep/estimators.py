@@ -19,7 +19,9 @@ _COMMON_DOC = """
     max_trials : int or None, default=10
         Number of configurations to try. None: as many as ``time_budget`` allows.
     time_budget : float or None, default=None
-        Seconds for the whole ``fit``, refit included.
+        Seconds for the whole ``fit``, refit included. At least one trial runs to the
+        end of its first epoch, so a very small budget takes that long (about 2 s on
+        a small table); the refit is skipped when no time is left for it.
     max_epochs : int, default=100
         Most epochs one trial trains for (early stopping usually ends it sooner).
     pruner : {"hyperband", "median"} or None, default="hyperband"

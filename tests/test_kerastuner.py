@@ -16,7 +16,15 @@ from tests.conftest import FAST
 KT_TUNERS = ("hyperband", "bayesian", "random")
 # Two trials of ten epochs: enough for breast cancer, quick on two cores.
 SMALL = {**FAST, "max_trials": 2, "max_epochs": 10}
-NOT_PARAMS = {"trial", "state", "val_loss", "epochs", "seconds", "reason"}
+NOT_PARAMS = {
+    "trial",
+    "state",
+    "val_loss",
+    "beats_constant",
+    "epochs",
+    "seconds",
+    "reason",
+}
 
 
 def active_keys(params):
