@@ -179,7 +179,7 @@ from autodeep import TabularClassifier
 
 X, y = load_breast_cancer(return_X_y=True, as_frame=True)
 TabularClassifier(
-    max_trials=4, max_epochs=200, pruner=None, n_iter_no_change=1000, n_jobs=2,
+    max_trials=50, max_epochs=1000, pruner=None, n_iter_no_change=10000, n_jobs=2,
     storage=sys.argv[1], random_state=0, verbose=0,
 ).fit(X, y)
 """
