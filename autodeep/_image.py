@@ -40,6 +40,7 @@ class _ImageMixin:
         from autodeep.preprocessing.image import (
             ImagePaths,
             ImagePreprocessor,
+            check_image_array,
             is_image_paths,
         )
 
@@ -48,7 +49,9 @@ class _ImageMixin:
         if is_image_paths(X):
             X = np.asarray([os.fspath(path) for path in X], dtype=object)
         else:
-            X = _check_pixels(self, X, reset)
+            # Before scikit-learn's checks, whose messages are about tables (reshape
+            # to one feature, NaN as missing) and never name the bad image.
+            X = _check_pixels(self, check_image_array(X), reset)
             if X.ndim == 2:
                 X = _rows_as_images(X, reset)
         if not reset:

@@ -18,7 +18,10 @@ class _TabularMixin:
     search_space: dict[str, Any] | None
 
     def _validate_X(self, X: Any, reset: bool) -> Any:
+        from autodeep.preprocessing._schema import check_unique_columns
+
         if isinstance(X, pd.DataFrame):
+            check_unique_columns(X)  # scikit-learn's name checks fail on repeats
             validate_data(self, X=X, reset=reset, skip_check_array=True)
             _check_frame(X, type(self).__name__)
             return X

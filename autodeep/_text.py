@@ -46,15 +46,11 @@ class _TextMixin:
     def _validate_X(self, X: Any, reset: bool) -> Any:
         from autodeep.preprocessing.text import check_texts
 
-        texts = check_texts(X)
+        # At fit, texts without a word (empty, missing or only whitespace) fail here,
+        # before the search, rather than in every trial's vectorizer.
+        texts = check_texts(X, require_text=reset)
         if not reset:
             check_is_fitted(self, "preprocessor_")
-            return texts
-        if not any(texts):
-            raise ValueError(
-                f"All {len(texts)} texts are empty or missing; there is nothing to learn "
-                "from. Check that X is the text column."
-            )
         return texts
 
     def _plan(self, task: Any) -> Any:

@@ -15,6 +15,7 @@ Pixel values stay raw (0..255 for 8-bit images); 16-bit grayscale files are mapp
 from __future__ import annotations
 
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 from PIL import Image
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -33,6 +35,9 @@ GRAYSCALE_MODES = ("1", "L", "LA", "La", "I", "F")
 STATS_SAMPLE_SIZE = 500
 STATS_BATCH_SIZE = 32
 STD_FLOOR = 1e-6
+# Brightest pixels this many times brighter (or darker) than at fit mean another scale,
+# such as 0..255 against 0..1; one dark or bright picture of the same scale stays within.
+SCALE_RATIO = 50.0
 _SEED = 0
 # Exceptions Pillow raises for a missing, unreadable or hostile file.
 _READ_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
@@ -303,6 +308,13 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
         at most 500 files.
     std_ : numpy.ndarray of shape (channels_,)
         Per-channel pixel standard deviation, float32, at least ``1e-6``.
+    pixel_range_ : tuple of float
+        ``(lowest, highest)`` pixel value seen in fit (on the same sample as ``mean_``).
+        An array whose brightest pixel is 50 times brighter or darker than this at
+        transform, such as 0..255 pixels for a model fitted on 0..1 ones, gets a
+        ``UserWarning`` that says how to rescale it.
+    pixel_dtype_ : str
+        dtype of the fit array (``"uint8"`` for files, which hold 8-bit values).
 
     Examples
     --------
@@ -374,6 +386,7 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
 
     def _fit_array(self, images: np.ndarray) -> None:
         self._set_shape(images)
+        self.pixel_dtype_ = str(images.dtype)
         self._set_statistics(_array_batches(images[..., : self.channels_]))
 
     def _set_shape(self, images: np.ndarray) -> None:
@@ -382,6 +395,7 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
 
     def _fit_paths(self, paths: list[str]) -> None:
         self._set_geometry(paths)
+        self.pixel_dtype_ = "uint8"  # decoded files are 0..255, 16-bit ones included
         images = ImagePaths(paths, self.image_size_, self.channels_)
         if len(images) > STATS_SAMPLE_SIZE:
             rng = np.random.default_rng(_SEED)
@@ -406,8 +420,10 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
     def _set_statistics(self, batches: Iterator[np.ndarray]) -> None:
         """Per-channel mean and std, merged batch by batch to bound memory."""
         count, mean, sum_sq = 0, np.zeros(self.channels_), np.zeros(self.channels_)
+        low, high = np.inf, -np.inf
         for batch in batches:
             values = batch.reshape(-1, batch.shape[-1]).astype(np.float64)
+            low, high = min(low, float(values.min())), max(high, float(values.max()))
             batch_mean = values.mean(axis=0)
             batch_sum_sq = ((values - batch_mean) ** 2).sum(axis=0)
             total = count + len(values)
@@ -417,6 +433,7 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
             count = total
         self.mean_ = mean.astype(np.float32)
         self.std_ = np.maximum(np.sqrt(sum_sq / count), STD_FLOOR).astype(np.float32)
+        self.pixel_range_ = (low, high)
 
     def _transform_array(self, images: np.ndarray) -> np.ndarray:
         if images.shape[1:3] != self.image_size_:
@@ -432,11 +449,155 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
                 "colour images."
             )
         images = images[..., : self.channels_]
+        self._check_scale(images)
         if images.shape[3] != self.channels_:
             images = np.repeat(images, self.channels_, axis=3)
         if images.dtype == np.uint8:
             return images
         return images.astype(np.float32, copy=False)
+
+    def _check_scale(self, images: np.ndarray) -> None:
+        """Warn when the pixels are on another scale than at fit (0..1 vs 0..255)."""
+        fitted = getattr(self, "pixel_range_", None)  # absent in older saved models
+        if fitted is None or images.size == 0:
+            return
+        dtype = str(images.dtype)
+        if dtype == self.pixel_dtype_ and images.dtype.kind in "ui":
+            return  # the same integer type is the same scale, however dark the images
+        fit_low, fit_high = float(fitted[0]), float(fitted[1])
+        low, high = float(images.min()), float(images.max())
+        if fit_high <= 0 or high <= 0:
+            return
+        ratio = high / fit_high
+        if 1 / SCALE_RATIO < ratio < SCALE_RATIO:
+            return
+        if fit_high <= 1 < high:
+            fix = "divide X by 255, e.g. X = X.astype('float32') / 255"
+        elif high <= 1 < fit_high <= 255:
+            to_type = ".astype('uint8')" if self.pixel_dtype_ == "uint8" else ""
+            fix = f"multiply X by 255, e.g. X = (X * 255){to_type}"
+        else:
+            fix = (
+                f"rescale X to the range used at fit ({fit_low:.3g} to {fit_high:.3g})"
+            )
+        warnings.warn(
+            f"X has pixels {_scale(low, high, dtype)} but this model was fitted on "
+            f"pixels {_scale(fit_low, fit_high, self.pixel_dtype_)}: the network "
+            f"sees images about {max(ratio, 1 / ratio):.0f} times "
+            f"{'brighter' if ratio > 1 else 'darker'} than in training, so its "
+            f"predictions are wrong. Put X on the scale of fit: {fix}.",
+            UserWarning,
+            stacklevel=5,  # the caller of transform (sklearn wraps transform)
+        )
+
+
+def _scale(low: float, high: float, dtype: str) -> str:
+    """``"in [0, 1] (brightest 0.98, float32)"``, or the range itself, for messages."""
+    if low >= 0 and high <= 1:
+        scale = "in [0, 1]"
+    elif low >= 0 and high <= 255:
+        scale = "in [0, 255]"
+    else:
+        scale = f"from {low:.3g}"
+    return f"{scale} (brightest {high:.3g}, {dtype})"
+
+
+def check_image_array(X: Any) -> np.ndarray:
+    """Read ``X`` as a numeric array of images, with messages that say what to fix.
+
+    The checks that come before any others: ``X`` must hold at least one image, of at
+    least 2 dimensions (a 2-D array is read as rows of one-row images), all images of
+    one shape, and no NaN or infinite pixels (the first bad image is named).
+
+    Parameters
+    ----------
+    X : array-like
+        Images: an array, or a list of arrays of one shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``X`` as an array (a view of it when it already is one).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is empty, 0-D or 1-D, ragged (images of different shapes) or has a
+        NaN or infinite pixel.
+    TypeError
+        If ``X`` is a scipy sparse matrix or array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_image_array([np.zeros((8, 8)), np.ones((8, 8))]).shape
+    (2, 8, 8)
+    >>> check_image_array([np.zeros((8, 8)), np.zeros((9, 8))])
+    Traceback (most recent call last):
+    ...
+    ValueError: X is a list of images of different shapes: image 0 has shape (8, 8) ...
+    """
+    if scipy.sparse.issparse(X):
+        raise TypeError(
+            "X is a sparse matrix, but images must be a dense array; convert it with "
+            "X.toarray() and reshape it to (n_images, height, width)."
+        )
+    images = _stack(X)
+    if images.ndim >= 1 and len(images) == 0:
+        raise ValueError(
+            f"X contains no images (shape {images.shape}); pass at least one image."
+        )
+    if images.ndim < 2:
+        raise ValueError(
+            f"X has shape {images.shape}; expected images: an array of shape "
+            "(n_images, height, width) or (n_images, height, width, channels), or a "
+            "list of image file paths. Reshape your data to one of those shapes; for "
+            "one image of shape (height, width) pass X[np.newaxis]."
+        )
+    if images.dtype.kind == "f":
+        _check_finite(images)
+    return images
+
+
+def _stack(X: Any) -> np.ndarray:
+    """``X`` as an array; a ragged list of images is an error naming two shapes."""
+    try:
+        images = np.asarray(X)
+    except ValueError as exc:
+        raise ValueError(_ragged_message(X, exc)) from exc
+    if images.dtype.kind == "O" and isinstance(X, (list, tuple)):
+        # NumPy before 1.24 made an object array of a ragged list instead of raising.
+        shapes = {np.shape(item) for item in X}
+        if len(shapes) > 1:
+            raise ValueError(_ragged_message(X, None))
+    return images
+
+
+def _ragged_message(X: Any, error: Exception | None) -> str:
+    fix = (
+        "Images in an array must all have the same shape: resize them to one size "
+        "first, or pass image file paths, which are resized to one size."
+    )
+    if isinstance(X, (list, tuple)) and len(X) > 0:
+        shapes = [np.shape(item) for item in X]
+        for index, shape in enumerate(shapes):
+            if shape != shapes[0]:
+                return (
+                    f"X is a list of images of different shapes: image 0 has shape "
+                    f"{shapes[0]} but image {index} has shape {shape}. {fix}"
+                )
+    return f"X could not be read as an array of images ({error}). {fix}"
+
+
+def _check_finite(images: np.ndarray) -> None:
+    for number, batch in enumerate(_array_batches(images)):
+        finite = np.isfinite(batch).reshape(len(batch), -1).all(axis=1)
+        if not finite.all():
+            first = number * _batch_length(images) + int(np.argmin(finite))
+            raise ValueError(
+                f"Image {first} of X has NaN or infinite pixel values; replace them "
+                "with valid pixel values or drop the image (pixels are not imputed)."
+            )
 
 
 def _check_not_empty(X: Any) -> None:
@@ -476,13 +637,7 @@ def _is_grayscale(mode: str) -> bool:
 
 def _as_image_array(X: Any) -> np.ndarray:
     """``X`` as a 4-D numeric array, after the checks fit and transform share."""
-    try:
-        images = np.asarray(X)
-    except ValueError as exc:
-        raise ValueError(
-            f"X could not be read as an array of images ({exc}). Images in an array "
-            "must all have the same shape; pass file paths for images of mixed sizes."
-        ) from exc
+    images = _stack(X)
     if images.ndim >= 1 and len(images) == 0:
         raise ValueError(f"X contains no images (shape {images.shape}).")
     if images.dtype.kind not in "uif":
@@ -503,14 +658,7 @@ def _as_image_array(X: Any) -> np.ndarray:
             "(grayscale), 3 (RGB) or 4 (RGBA, alpha is dropped)."
         )
     if images.dtype.kind == "f":
-        for number, batch in enumerate(_array_batches(images)):
-            finite = np.isfinite(batch).reshape(len(batch), -1).all(axis=1)
-            if not finite.all():
-                first = number * _batch_length(images) + int(np.argmin(finite))
-                raise ValueError(
-                    f"Image {first} of X has NaN or infinite pixel values; fix or drop "
-                    "it."
-                )
+        _check_finite(images)
     return images
 
 

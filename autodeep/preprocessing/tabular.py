@@ -10,6 +10,7 @@ dense float32 matrix whose trailing ``len(cardinalities_)`` columns are those co
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -28,25 +29,22 @@ from sklearn.preprocessing import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from autodeep.preprocessing._schema import (
+    check_columns,
+    check_unique_columns,
+    column_kind,
+    value_type,
+)
+
 SCALERS = ("standard", "minmax", "robust", "quantile")
 MISSING_CATEGORY = "<missing>"
 DATETIME_PARTS = ("elapsed_days", "year", "month", "day", "dayofweek", "hour")
 
 
-def column_kind(column: pd.Series) -> str:
-    """``"numeric"``, ``"datetime"`` or ``"categorical"`` for one DataFrame column."""
-    if pd.api.types.is_bool_dtype(column):
-        return "categorical"
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return "datetime"
-    if pd.api.types.is_numeric_dtype(column):
-        return "numeric"
-    return "categorical"
-
-
 def as_frame(X: Any) -> pd.DataFrame:
     """A DataFrame view of ``X``; arrays get the column names ``"0" .. "n-1"``."""
     if isinstance(X, pd.DataFrame):
+        check_unique_columns(X)
         return X
     array = np.asarray(X)
     return pd.DataFrame(array, columns=[str(i) for i in range(array.shape[1])])
@@ -84,6 +82,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     ----------
     column_kinds_ : dict
         Original column name to ``"numeric"``, ``"datetime"`` or ``"categorical"``.
+    column_types_ : dict
+        Original column name to ``(values, dtype)``: what the values were
+        (``"numbers"``, ``"text"``, ``"booleans"``, ...) and the dtype, as strings.
+        ``transform`` warns, naming the column and the fix, when a column holds
+        another kind of values than at fit (such as integer codes for text labels,
+        which would all be unseen categories).
     cardinalities_ : list of int
         Number of known categories of each embedding-code column, in output order.
     n_features_out_ : int
@@ -109,6 +113,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> TabularPreprocessor:
         frame = as_frame(X)
         self.column_kinds_ = {col: column_kind(frame[col]) for col in frame.columns}
+        self.column_types_ = {
+            col: (value_type(frame[col]), str(frame[col].dtype))
+            for col in frame.columns
+        }
         normalized = self._normalize(frame)
         categorical = [c for c, k in self.column_kinds_.items() if k == "categorical"]
         names = [str(c) for c in categorical]
@@ -141,7 +149,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "column_transformer_")
-        normalized = self._normalize(as_frame(X))
+        frame = as_frame(X)
+        check_columns(
+            frame,
+            self.column_kinds_,
+            getattr(self, "column_types_", None),  # absent in older saved models
+            self._categories,
+        )
+        normalized = self._normalize(frame)
         return np.asarray(
             self.column_transformer_.transform(normalized), dtype=np.float32
         )
@@ -176,6 +191,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 sources += [origin[column] for column in names]
         return sources
 
+    def _categories(self) -> dict[str, list[str]]:
+        """The fit categories of each categorical column, as text."""
+        known: dict[str, list[str]] = {}
+        for name, encoder, names in self.column_transformer_.transformers_:
+            if name in ("onehot", "codes") and len(names):
+                for column, values in zip(names, encoder.categories_, strict=True):
+                    known[column] = [str(value) for value in values]
+        return known
+
     def _normalize(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One plain column per numeric feature, strings (no NaN) per categorical."""
         columns: dict[str, Any] = {}
@@ -203,7 +227,11 @@ def _ordinal() -> OrdinalEncoder:
 
 
 def _datetime_features(name: str, series: pd.Series) -> dict[str, np.ndarray]:
-    values = pd.to_datetime(series, errors="coerce", utc=True).dt.tz_localize(None)
+    with warnings.catch_warnings():
+        # Text that is not dates is already named by check_columns at transform.
+        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        values = pd.to_datetime(series, errors="coerce", utc=True)
+    values = values.dt.tz_localize(None)
     epoch = pd.Timestamp("1970-01-01")
     parts = {
         "elapsed_days": (values - epoch) / pd.Timedelta(days=1),

@@ -40,8 +40,8 @@ def check_texts(X: Any, *, require_text: bool = False) -> np.ndarray:
     X : list, tuple, 1-D numpy array, pandas Series or one-column DataFrame
         The texts. Missing values (``None``, ``NaN``, ``pd.NA``) become ``""``.
     require_text : bool, default=False
-        Also fail when every text is empty or missing (``fit`` needs something to
-        learn from).
+        Also fail when every text is empty, missing or only whitespace (``fit``
+        needs something to learn from).
 
     Returns
     -------
@@ -53,7 +53,7 @@ def check_texts(X: Any, *, require_text: bool = False) -> np.ndarray:
     ValueError
         For a DataFrame with several columns, a 2-D array, an element that is neither
         a string nor missing, no texts at all, or (with ``require_text``) only empty
-        texts.
+        or whitespace texts.
     TypeError
         If ``X`` is not one of the accepted containers.
 
@@ -73,10 +73,12 @@ def check_texts(X: Any, *, require_text: bool = False) -> np.ndarray:
             texts[position] = ""
         else:
             raise ValueError(_bad_element_message(position, item, labels))
-    if require_text and not any(texts):
+    # Whitespace has no tokens and no n-grams: a fit on it fails in every trial.
+    if require_text and not any(text.strip() for text in texts):
         raise ValueError(
-            f"All {len(texts)} texts are empty or missing; pass at least one "
-            "non-empty text to fit on."
+            f"All {len(texts)} texts are empty or missing, or hold only whitespace; "
+            "there is nothing to learn from. Check that X is the text column, and "
+            "pass at least one text with words to fit on."
         )
     return texts
 
@@ -389,8 +391,10 @@ class NgramEncoder(TransformerMixin, BaseEstimator):
                 raise
             raise ValueError(
                 f"The fit texts have no {self.analyzer} n-grams after "
-                f"standardize={self.standardize!r} (only punctuation?); use "
-                "standardize='none' or pass texts with words."
+                f"standardize={self.standardize!r}, which drops punctuation: they "
+                "hold only punctuation. Keep it with standardize='none' or 'lower' "
+                "(for an estimator, search_space={'standardize': 'lower'}), or pass "
+                "texts with words."
             ) from exc
         self.vocabulary_size_ = len(self.vectorizer_.vocabulary_)
         self.n_features_out_ = self.vocabulary_size_
