@@ -22,7 +22,16 @@ class _TabularMixin:
 
         if isinstance(X, pd.DataFrame):
             check_unique_columns(X)  # scikit-learn's name checks fail on repeats
-            validate_data(self, X=X, reset=reset, skip_check_array=True)
+            try:
+                validate_data(self, X=X, reset=reset, skip_check_array=True)
+            except ValueError as error:
+                if "feature names should match" not in str(error):
+                    raise
+                raise ValueError(
+                    f"{error}Pass the columns seen at fit, in the same order: "
+                    "X = X[model.feature_names_in_] (add any missing column back, "
+                    "with NaN where its values are unknown)."
+                ) from error
             _check_frame(X, type(self).__name__)
             return X
         try:

@@ -468,15 +468,26 @@ PREDICT_ERRORS = [
         "tabular_model",
         lambda: frame().drop(columns="c"),
         ValueError,
-        r"Feature names seen at fit time, yet now missing:\n- c",
+        r"Feature names seen at fit time, yet now missing:\n- c\n"
+        r"Pass the columns seen at fit.*add any missing column back",
         id="missing-column",
     ),
     pytest.param(
         "tabular_model",
         lambda: frame().assign(d=1.0),
         ValueError,
-        r"Feature names unseen at fit time:\n- d",
+        r"Feature names unseen at fit time:\n- d\n"
+        r"Pass the columns seen at fit, in the same order: "
+        r"X = X\[model\.feature_names_in_\]",
         id="unknown-column",
+    ),
+    pytest.param(
+        "tabular_model",
+        lambda: frame()[["b", "a", "c", "flag", "when"]],
+        ValueError,
+        r"Feature names must be in the same order as they were in fit\.\n"
+        r"Pass the columns seen at fit, in the same order",
+        id="columns-in-another-order",
     ),
     pytest.param(
         "tabular_model",
