@@ -211,7 +211,7 @@ def _compare_with_constant(board: pd.DataFrame, constant: float) -> pd.DataFrame
     beats = [None if np.isnan(v) else bool(v < constant) for v in losses]
     board = board.copy()
     board.insert(
-        board.columns.get_loc("val_loss") + 1,
+        list(board.columns).index("val_loss") + 1,
         "beats_constant",
         pd.Series(beats, dtype=object, index=board.index),
     )

@@ -165,11 +165,18 @@ def test_arrays_of_the_wrong_shape(shape, no_training):
 
 
 def test_two_d_rows_are_one_row_images_with_a_warning(no_training):
+    # One-pixel-high images take one pooling stage at most.
+    one_stage = {**SMALL, "stages": 1}
     with (
         pytest.warns(UserWarning, match="reshape X"),
         pytest.raises(AssertionError, match="training started"),
     ):
-        _classifier().fit(np.zeros((20, 64)), np.arange(20) % 2)
+        _classifier(search_space=one_stage).fit(np.zeros((20, 64)), np.arange(20) % 2)
+
+
+def test_more_stages_than_the_images_allow_fail_before_training(no_training):
+    with pytest.raises(ValueError, match=r"search_space\['stages'\] = 2.*<= 1"):
+        _classifier().fit(np.zeros((20, 1, 64)), np.arange(20) % 2)
 
 
 def test_smote_is_refused_with_the_reason(digits, no_training):
