@@ -65,12 +65,6 @@ PACKAGES = (
 )
 
 
-def _estimator_classes() -> dict[str, type]:
-    from autodeep.estimators import ESTIMATORS
-
-    return dict(ESTIMATORS)
-
-
 # -- save -------------------------------------------------------------------------------
 
 
@@ -262,7 +256,8 @@ def _check_files(folder: Path, manifest: dict[str, Any]) -> None:
 
 def _estimator_class(manifest: dict[str, Any], folder: Path) -> tuple[str, type]:
     name = manifest.get("estimator")
-    classes = _estimator_classes()
+    from autodeep.estimators import ESTIMATORS as classes
+
     if name not in classes:
         raise ValueError(
             f"Unknown estimator {name!r} in {folder / 'manifest.json'}; autodeep "

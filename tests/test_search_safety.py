@@ -18,6 +18,7 @@ from autodeep import Int, TabularClassifier, TabularRegressor, TextClassifier
 from autodeep._processes import process_alive
 from autodeep.search._storage import load_study
 from tests.conftest import FAST
+from tests.test_postgres import postgres_url  # noqa: F401  (a fixture)
 from tests.test_search_engine import Done, _study, _wait_for
 
 QUICK = {**FAST, "max_epochs": 2}
@@ -81,7 +82,7 @@ def test_worker_builds_only_autodeep_estimators(tmp_path, cancer_csv, attrs, mes
     assert not marker.exists()
 
 
-def test_worker_refuses_a_hostile_estimator_in_postgres(postgres_url, cancer_csv):
+def test_worker_refuses_a_hostile_estimator_in_postgres(postgres_url, cancer_csv):  # noqa: F811
     from autodeep._worker import join
 
     _study_naming(
@@ -95,17 +96,6 @@ def test_worker_refuses_a_hostile_estimator_in_postgres(postgres_url, cancer_csv
     )
     with pytest.raises(ValueError, match="not an autodeep estimator"):
         join(postgres_url, "s")
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    from tests._postgres import PostgresUnavailable, postgres_server
-
-    try:
-        with postgres_server() as url:
-            yield url
-    except PostgresUnavailable as error:
-        pytest.skip(f"PostgreSQL is not installed here: {error}")
 
 
 def test_a_recorded_search_space_rebuilds_the_same_space(tmp_path, cancer):
