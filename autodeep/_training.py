@@ -11,6 +11,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from autodeep import _backend
 from autodeep._data import Batches, blocks, is_lazy
 
 MONITOR = "val_objective"
@@ -125,13 +126,14 @@ def train(
         inputs: dict[str, Any] = {"x": Batches(X, y, batch_size, seed=len(y))}
     else:
         inputs = {"x": X, "y": y, "batch_size": batch_size, "shuffle": True}
-    history = model.fit(
-        **inputs,
-        epochs=epochs,
-        class_weight=class_weight,
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+    with _backend.traces_owned_by(model):
+        history = model.fit(
+            **inputs,
+            epochs=epochs,
+            class_weight=class_weight,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
     outcome.seconds = time.monotonic() - start
     outcome.history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     if outcome.nan_loss:

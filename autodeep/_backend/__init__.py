@@ -6,7 +6,13 @@ module for the active backend is chosen once, from ``keras.config.backend()``.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import importlib
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -39,15 +45,58 @@ def seed_everything(seed: int, deterministic: bool) -> None:
         framework().enable_determinism()
 
 
+# A full garbage collection every this many calls of :func:`release_memory`.
+COLLECT_EVERY = 10
+_releases = itertools.count(1)
+
+
 def release_memory() -> None:
     """Drop Keras' global state so the last trial's model can be freed.
 
-    A full ``gc.collect()`` here costs about 0.2 s a trial on small models; Python's own
-    collector reclaims the old graph soon enough.
+    Each trial's model, optimizer and traced functions form reference cycles that hold
+    large framework buffers (about 9 MB a trial for a small MLP), and Python's full
+    collection comes only when the number of long-lived objects has grown by a quarter:
+    after dozens of trials in a process that has imported TensorFlow or JAX. So every
+    ``COLLECT_EVERY``-th call runs one; a full ``gc.collect()`` costs 0.2-0.5 s there,
+    too much to pay on every trial. After it, glibc is asked to give the freed heap
+    back to the system (``malloc_trim``): without it the resident size stays at its
+    high-water mark, about 55 MB more after 80 small TensorFlow trials.
     """
     import keras
 
     keras.backend.clear_session(free_memory=False)
+    if next(_releases) % COLLECT_EVERY == 0:
+        gc.collect()
+        _trim_heap()
+
+
+@cache
+def _libc() -> Any:
+    """glibc, where this process runs on it; None elsewhere (macOS, musl, Windows)."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def _trim_heap() -> None:
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@contextmanager
+def traces_owned_by(owner: object) -> Iterator[None]:
+    """Tie the framework's global state created inside to ``owner``'s lifetime.
+
+    Wrap the calls that trace ``owner``'s functions (``model.fit``): what the framework
+    registers process-wide while tracing them is dropped once ``owner`` is garbage, so
+    a long search does not keep every trial's training graph.
+    """
+    with framework().traces_owned_by(owner):
+        yield
 
 
 def limit_threads(threads: int) -> None:

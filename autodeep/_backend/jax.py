@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jax
@@ -19,6 +20,13 @@ def has_gpu() -> bool:
 
 def limit_threads(threads: int) -> None:
     """JAX sizes its CPU thread pool from XLA_FLAGS when it starts; too late here."""
+
+
+@contextmanager
+def traces_owned_by(owner: object) -> Iterator[None]:
+    """Nothing to do: JAX keeps nothing process-wide for a traced function that
+    outlives it (``benchmarks/memory.py`` measures the growth over a 500-trial search)."""
+    yield
 
 
 def value_and_gradient(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,46 @@ def has_gpu() -> bool:
 def limit_threads(threads: int) -> None:
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+@contextmanager
+def traces_owned_by(owner: object) -> Iterator[None]:
+    """Forget the custom gradients registered inside, once ``owner`` is garbage.
+
+    Tracing a ``tf.function`` through a ``tf.custom_gradient`` op (``tf.nn.silu``, the
+    distribution strategy's gradient all-reduce in every Keras ``train_step``) adds a
+    ``CustomGradient-<uid>`` entry to TensorFlow's global gradient registry and never
+    removes it; the entry's closure holds tensors of the traced graph, so each model's
+    whole training graph (about 8 MB for a small MLP) stays in memory for the life of
+    the process (tensorflow/tensorflow#27492, #97697). The graph is only needed while
+    ``owner`` (the model whose functions were traced) lives, so the entries go with it.
+    """
+    registry = _gradient_registry()
+    before = set(registry)
+    try:
+        yield
+    finally:
+        added = [
+            name
+            for name in registry
+            if name not in before and name.startswith("CustomGradient-")
+        ]
+        if added:
+            weakref.finalize(owner, _forget_gradients, added).atexit = False
+
+
+def _gradient_registry() -> dict[str, Any]:
+    """TensorFlow's registry of gradient functions by op type (private; {} if moved)."""
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    return registry if isinstance(registry, dict) else {}
+
+
+def _forget_gradients(names: list[str]) -> None:
+    registry = _gradient_registry()
+    for name in names:
+        registry.pop(name, None)
 
 
 def value_and_gradient(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,13 @@ def has_gpu() -> bool:
 
 def limit_threads(threads: int) -> None:
     torch.set_num_threads(threads)
+
+
+@contextmanager
+def traces_owned_by(owner: object) -> Iterator[None]:
+    """Nothing to do: PyTorch keeps nothing process-wide for a traced function that
+    outlives it (``benchmarks/memory.py`` measures the growth over a 500-trial search)."""
+    yield
 
 
 def value_and_gradient(
