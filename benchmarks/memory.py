@@ -35,7 +35,6 @@ import platform
 import resource
 import subprocess
 import sys
-import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -76,6 +75,11 @@ class TrialMemory(logging.Handler):
             self.currents.append(current_mb())
 
 
+def slope_start(counts: list[int]) -> int:
+    """The first trial of the growth slope: the second-largest count asked for."""
+    return counts[-2] if len(counts) > 1 else 1
+
+
 def slope(values: list[float], first: int, last: int) -> float:
     """MB a trial: least-squares slope of ``values`` over trials ``first``..``last``."""
     import numpy as np
@@ -99,7 +103,6 @@ def child(args: argparse.Namespace) -> None:
     recorder = TrialMemory()
     logger = logging.getLogger("autodeep")
     logger.addHandler(recorder)
-    started_mb = current_mb()
     clf = TabularClassifier(
         max_trials=counts[-1],
         max_epochs=args.epochs,
@@ -109,35 +112,30 @@ def child(args: argparse.Namespace) -> None:
         random_state=0,
         verbose=1,
     )
-    start = time.perf_counter()
     clf.fit(X, y)
-    seconds = time.perf_counter() - start
     logger.removeHandler(recorder)
     done = len(recorder.peaks)
-    first = counts[-2] if len(counts) > 1 else 1
+    first = slope_start(counts)
     result = {
         "backend": keras.backend.backend(),
         "framework": framework_version(keras.backend.backend()),
-        "started_mb": started_mb,
         "trials": done,
         "peak_mb": {n: recorder.peaks[n - 1] for n in counts if n <= done},
         "current_mb": {n: recorder.currents[n - 1] for n in counts if n <= done},
         "peak_slope": slope(recorder.peaks, first, min(done, counts[-1])),
         "current_slope": slope(recorder.currents, first, min(done, counts[-1])),
-        "slope_from": first,
         "trial_seconds": float(clf.leaderboard_["seconds"].median()),
-        "fit_seconds": seconds,
-        "final_peak_mb": peak_mb(),
     }
     print(RESULT + json.dumps(result), flush=True)
 
 
 def framework_version(backend: str) -> str:
-    package = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
+    """The installed framework, e.g. "tensorflow 2.21.0" (backends are named as
+    their packages)."""
     try:
-        return f"{package} {version(package)}"
+        return f"{backend} {version(backend)}"
     except PackageNotFoundError:
-        return package
+        return backend
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict | None:
@@ -193,13 +191,11 @@ def main() -> None:
     counts = sorted(args.trials)
     results = []
     for backend in backends:
-        start = time.perf_counter()
         result = run_backend(backend, args)
         if result is not None:
-            result["wall"] = time.perf_counter() - start
             results.append(result)
 
-    first = counts[-2] if len(counts) > 1 else 1
+    first = slope_start(counts)
     header = [
         "backend",
         *(f"peak MB after {n}" for n in counts),

@@ -74,11 +74,13 @@ def release_memory() -> None:
 def _libc() -> Any:
     """glibc, where this process runs on it; None elsewhere (macOS, musl, Windows)."""
     name = ctypes.util.find_library("c")
+    if name is None:
+        return None
     try:
-        libc = ctypes.CDLL(name) if name else None
+        libc = ctypes.CDLL(name)
     except OSError:
         return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+    return libc if hasattr(libc, "malloc_trim") else None
 
 
 def _trim_heap() -> None:
