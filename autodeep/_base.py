@@ -85,6 +85,7 @@ class AutoDeepEstimator(BaseEstimator):
 
     def _settings(self) -> Any:
         from autodeep._engine import Settings
+        from autodeep._scoring import make_scorer
         from autodeep.search import TUNERS
 
         _check_int("max_trials", self.max_trials, allow_none=True)
@@ -115,6 +116,13 @@ class AutoDeepEstimator(BaseEstimator):
             raise ValueError(
                 f"tuner must be one of {list(TUNERS)}; got {self.tuner!r}."
             )
+        make_scorer(self.scoring)  # a bad scoring fails here, early
+        if self.storage is not None and callable(self.scoring):
+            raise ValueError(
+                "A persistent study (storage=) records scoring by name, so that every "
+                "worker and every resumed fit ranks trials alike; pass a scorer name "
+                "such as 'balanced_accuracy' rather than a callable."
+            )
         n_jobs = _n_jobs(self.n_jobs)
         if n_jobs > 1 and self.tuner != "optuna":
             raise ValueError(
@@ -143,6 +151,7 @@ class AutoDeepEstimator(BaseEstimator):
             deterministic=self.random_state is not None,
             verbose=self.verbose,
             tuner=self.tuner,
+            scoring=self.scoring,
             storage=self.storage,
             study_name=self.study_name,
             n_jobs=n_jobs,
@@ -308,7 +317,7 @@ class ClassifierTargetMixin:
                 "classes. Check that the target column is the right one."
             )
         self.classes_ = encoder.classes_
-        return Classification(len(self.classes_)), encoder.transform(y)
+        return Classification(len(self.classes_), self.classes_), encoder.transform(y)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, columns in the order of ``classes_``."""
@@ -368,6 +377,7 @@ def _n_jobs(n_jobs: Any) -> int:
 # Parameters that set the budget or where the search runs, not what it searches: a
 # resumed search may change them.
 RUNTIME_PARAMS = (
+    "reference_model",
     "max_trials",
     "time_budget",
     "n_jobs",

@@ -22,6 +22,9 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from autodeep import _backend
+from autodeep._reference import STATE as REFERENCE
+from autodeep._reference import reference_row
+from autodeep._scoring import Objective, make_scorer, scoring_name
 from autodeep._tasks import Task
 from autodeep._training import TrialFailed, predict_array, train
 from autodeep.search_spaces._space import SearchSpace
@@ -45,6 +48,8 @@ class Settings:
     deterministic: bool
     verbose: int
     tuner: str = "optuna"
+    # ``scoring=``: a scikit-learn scorer name or callable; None ranks by the loss.
+    scoring: Any = None
     storage: Any = None
     study_name: str | None = None
     n_jobs: int = 1
@@ -76,6 +81,9 @@ class Plan:
     # on the stage's training rows for each configuration; see :class:`Encoded`.
     encode: Callable[[Mapping[str, Any], Prepared, Any, int], Encoded] | None = None
     encoding_keys: tuple[str, ...] = ()
+    # An unfitted scikit-learn model for ``(task, seed)``, fit on the search's split
+    # and shown in ``leaderboard_`` for comparison (see :mod:`autodeep._reference`).
+    reference: Callable[[Task, int], Any] | None = None
 
 
 @dataclass
@@ -87,6 +95,8 @@ class Prepared:
     X: np.ndarray
     y: np.ndarray
     class_weight: Any
+    # Per-class weights of the validation loss (see Classification.class_ratio).
+    class_ratio: np.ndarray | None = None
 
 
 @dataclass
@@ -165,8 +175,16 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         )
     timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
     trials = _trials_for(plan, X, y, settings, clock, timings)
+    reference = None
+    if plan.reference is not None:
+        reference = reference_row(trials, settings.seed)
+        timings["reference"] = reference["seconds"]
     best = _engine_module(settings.tuner).search(trials, settings)
-    best.leaderboard = _compare_with_constant(best.leaderboard, trials.constant_value)
+    if reference is not None:
+        best.leaderboard = _with_row(best.leaderboard, reference)
+    best.leaderboard = _compare_with_constant(
+        best.leaderboard, trials.constant_value, trials.objective
+    )
     search_seconds = time.time() - clock.start
 
     final = _refit(plan, X, y, best.params, best.epochs, settings, clock, timings)
@@ -198,34 +216,46 @@ def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:
     _optuna.work(trials, settings)
 
 
-def _compare_with_constant(board: pd.DataFrame, constant: float) -> pd.DataFrame:
+def _compare_with_constant(
+    board: pd.DataFrame, constant: float, objective: Objective
+) -> pd.DataFrame:
     """Mark which trials beat an input-blind prediction; warn when none does.
 
     A search whose best trial does no better than predicting the training prior (or
     mean) has learnt nothing from the features; its model would be returned without a
-    word otherwise.
+    word otherwise. Drops the board's ``objective`` column, used for the comparison.
     """
-    if board.empty or "val_loss" not in board:
+    if board.empty or "objective" not in board:
         return board
-    losses = board["val_loss"].to_numpy(dtype=np.float64)
-    beats = [None if np.isnan(v) else bool(v < constant) for v in losses]
-    board = board.copy()
+    values = board["objective"].to_numpy(dtype=np.float64)
+    beats = [None if np.isnan(v) else bool(v < constant) for v in values]
+    searched = (board["state"] != REFERENCE).to_numpy()
+    board = board.drop(columns="objective")
     board.insert(
         list(board.columns).index("val_loss") + 1,
         "beats_constant",
         pd.Series(beats, dtype=object, index=board.index),
     )
-    if not any(beats):
+    if not any(b for b, s in zip(beats, searched, strict=True) if s):
+        best = float(np.nanmin(np.where(searched, values, np.nan)))
         message = (
             f"No trial did better than a constant prediction on the validation part "
-            f"(best validation loss {np.nanmin(losses):.4g}, constant prediction "
-            f"{constant:.4g}): the model has not learnt from the features. Check that "
-            "the target and features are the right ones, or widen the search "
-            "(more trials or epochs, other learning rates)."
+            f"(best validation {objective.shown(best)}, constant "
+            f"prediction {objective.shown(constant)}): the model has not learnt from "
+            "the features. Check that the target and features are the right ones, or "
+            "widen the search (more trials or epochs, other learning rates)."
         )
         logger.warning(message)
         warnings.warn(message, UserWarning, stacklevel=2)
     return board
+
+
+def _with_row(board: pd.DataFrame, row: dict[str, Any]) -> pd.DataFrame:
+    """``board`` with ``row`` (the reference model's) appended after the trials;
+    integer columns (trial numbers, layer sizes) stay integers, with <NA> in ``row``."""
+    integers = [c for c in board if pd.api.types.is_integer_dtype(board[c])]
+    board = pd.concat([board, pd.DataFrame([row])], ignore_index=True)
+    return board.astype(dict.fromkeys(integers, "Int64"))
 
 
 def _engine_module(tuner: str) -> Any:
@@ -277,8 +307,10 @@ def _prepare(plan: Plan, X: Any, y: np.ndarray, seed: int) -> Prepared:
     preprocessor = plan.make_preprocessor().fit(X)
     target = plan.task.fit_target(y)
     Xt, yt = preprocessor.transform(X), plan.task.encode(target, y)
-    Xt, yt = resample(plan.make_resampler(preprocessor, seed), Xt, yt)
-    return Prepared(preprocessor, target, Xt, yt, plan.class_weights(yt))
+    Xr, yr = resample(plan.make_resampler(preprocessor, seed), Xt, yt)
+    class_weight = plan.class_weights(yr)
+    ratio = plan.task.class_ratio(yt, yr, class_weight)
+    return Prepared(preprocessor, target, Xr, yr, class_weight, ratio)
 
 
 def _new_model(
@@ -333,10 +365,26 @@ class Trials:
         self.plan, self.stage, self.val = plan, stage, val
         self.settings, self.clock, self.timings = settings, clock, timings
         self.growth = n_total / max(1, len(stage.y))  # refit data / trial data
-        # The validation objective of an input-blind prediction, for comparison.
-        self.constant_value = plan.task.objective(
-            val[1], plan.task.constant_outputs(stage.y, len(val[1]), stage.class_weight)
+        self.objective = Objective(
+            plan.task,
+            stage.target,
+            make_scorer(settings.scoring),
+            scoring_name(settings.scoring),
+            stage.class_ratio,
         )
+        # The validation objective of an input-blind prediction, for comparison; with
+        # a scorer, this is also where a scorer that cannot score this task fails,
+        # before any training.
+        constant = plan.task.constant_outputs(stage.y, len(val[1]), stage.class_weight)
+        try:
+            self.constant_value = self.objective(val[1], constant)
+        except Exception as error:
+            if settings.scoring is None:
+                raise
+            raise ValueError(
+                f"scoring={settings.scoring!r} could not score this "
+                f"{type(plan.task).__name__.lower()} task's predictions: {error}"
+            ) from error
         # Seconds the best trial so far took (any worker's); drivers keep it current.
         self.best_seconds: float | None = None
         self.on_epoch: Callable[[int, int], None] = lambda number, epoch: None
@@ -394,18 +442,19 @@ class Trials:
             batch_size=int(params["batch_size"]),
             deadline=time.monotonic() + (deadline - time.time()),
             validation=validation,
-            objective=self.plan.task.objective,
+            objective=self.objective,
             patience=self.settings.n_iter_no_change,
             class_weight=self.stage.class_weight,
             report=on_epoch,
             verbose=2 if self.settings.verbose >= 2 else 0,
         )
         predict_start = time.monotonic()
-        score = self.plan.task.score(self.val[1], predict_array(model, encoded.X_val))
+        outputs = predict_array(model, encoded.X_val)
         self.timings["keras_predict"] += time.monotonic() - predict_start
         self.timings["keras_train"] += outcome.seconds
         attrs: dict[str, Any] = {
-            "score": score,
+            "score": self.objective.score(self.val[1], outputs),
+            "loss": self.objective.loss(self.val[1], outputs),
             "best_value": outcome.best_value,
             "best_epoch": outcome.best_epoch,
             "epochs": outcome.epochs_run,

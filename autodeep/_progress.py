@@ -48,7 +48,7 @@ class Progress:
         self.time_budget = time_budget
         self.score_name = score_name
         self.best: float | None = None  # score of the trial with the lowest loss
-        self._best_loss = math.inf
+        self._best_value = math.inf  # objective of the best trial logged
         self.running = ""
         self._logged: set[int] = set()
         self._shown, self._refreshed = 0, 0.0
@@ -69,7 +69,7 @@ class Progress:
             settings.verbose,
             settings.max_trials,
             settings.time_budget,
-            trials.plan.task.score_name,
+            trials.objective.score_name,
         )
         trials.on_epoch = progress.epoch
         return progress
@@ -86,9 +86,9 @@ class Progress:
                 continue
             self._logged.add(row["trial"])
             self._log(row)
-            loss = row.get("val_loss", math.nan)
-            if row["state"] == "complete" and loss < self._best_loss:
-                self._best_loss, self.best = loss, row.get("score", math.nan)
+            value = row.get("objective", math.nan)
+            if row["state"] == "complete" and value < self._best_value:
+                self._best_value, self.best = value, row.get("score", math.nan)
         self.bar.n = done
         self.running = ""
         self._refresh()

@@ -16,6 +16,7 @@ class _TabularMixin:
     scaler: str | None
     max_onehot_categories: int
     search_space: dict[str, Any] | None
+    reference_model: bool
 
     def _validate_X(self, X: Any, reset: bool) -> Any:
         from autodeep.preprocessing._schema import check_unique_columns
@@ -48,6 +49,7 @@ class _TabularMixin:
 
     def _plan(self, task: Any) -> Any:
         from autodeep._engine import Plan
+        from autodeep._reference import make_reference
         from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
         from autodeep.preprocessing.tabular import TabularPreprocessor, make_scaler
         from autodeep.search_spaces import apply_overrides, mlp_space
@@ -64,6 +66,7 @@ class _TabularMixin:
             default_params=MLP_DEFAULTS,
             make_preprocessor=make_preprocessor,
             build_model=_build_tabular_model,
+            reference=make_reference if self.reference_model else None,
         )
         resampling = getattr(self, "resampling", None)
         if resampling is not None:

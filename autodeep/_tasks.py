@@ -15,18 +15,47 @@ class Classification:
     output_activation = "softmax"
     score_name = "accuracy"
 
-    def __init__(self, n_classes: int) -> None:
+    def __init__(self, n_classes: int, labels: np.ndarray | None = None) -> None:
         self.n_outputs = n_classes
+        # The user's class labels, by code (for scorers, which compare labels).
+        self.labels = np.arange(n_classes) if labels is None else np.asarray(labels)
 
     def loss(self) -> Any:
         import keras
 
         return keras.losses.SparseCategoricalCrossentropy()
 
-    def objective(self, y_codes: np.ndarray, outputs: np.ndarray) -> float:
-        """Validation cross-entropy (lower is better), without regularization terms."""
+    def objective(
+        self,
+        y_codes: np.ndarray,
+        outputs: np.ndarray,
+        class_ratio: np.ndarray | None = None,
+    ) -> float:
+        """Validation cross-entropy (lower is better), without regularization terms;
+        row ``i`` weighs ``class_ratio[y_codes[i]]`` when given."""
         picked = outputs[np.arange(len(y_codes)), y_codes]
-        return float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
+        losses = -np.log(np.clip(picked, 1e-7, 1.0))
+        if class_ratio is None:
+            return float(np.mean(losses))
+        return float(np.average(losses, weights=class_ratio[y_codes]))
+
+    def class_ratio(
+        self, y_real: np.ndarray, y_trained: np.ndarray, class_weight: Any
+    ) -> np.ndarray | None:
+        """Per-class weights that make a validation loss weigh the classes as the
+        training loss does: each class's share in training (after resampling, times
+        its class weight) over its share in the real training rows. None when
+        training weighs the classes as they come."""
+        if not class_weight and y_trained is y_real:
+            return None
+        real = np.bincount(y_real, minlength=self.n_outputs).astype(np.float64)
+        trained = np.bincount(y_trained, minlength=self.n_outputs).astype(np.float64)
+        if class_weight:
+            trained *= [class_weight.get(code, 1.0) for code in range(self.n_outputs)]
+        ratio = np.ones(self.n_outputs)
+        seen = real > 0
+        ratio[seen] = (trained[seen] / trained.sum()) / (real[seen] / real.sum())
+        return ratio
 
     def fit_target(self, y: np.ndarray) -> Any:
         return None
@@ -67,9 +96,19 @@ class Regression:
 
         return keras.losses.MeanSquaredError()
 
-    def objective(self, y_scaled: np.ndarray, outputs: np.ndarray) -> float:
+    def objective(
+        self,
+        y_scaled: np.ndarray,
+        outputs: np.ndarray,
+        class_ratio: np.ndarray | None = None,
+    ) -> float:
         """Validation mean squared error on the standardized target."""
         return float(np.mean((y_scaled - outputs) ** 2))
+
+    def class_ratio(
+        self, y_real: np.ndarray, y_trained: np.ndarray, class_weight: Any
+    ) -> None:
+        return None
 
     def fit_target(self, y: np.ndarray) -> tuple[Any, Any]:
         """Mean and standard deviation of each target on the training part."""

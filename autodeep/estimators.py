@@ -25,7 +25,16 @@ _COMMON_DOC = """
     max_epochs : int, default=100
         Most epochs one trial trains for (early stopping usually ends it sooner).
     pruner : {"hyperband", "median"} or None, default="hyperband"
-        How Optuna stops unpromising trials early from their per-epoch validation loss.
+        How Optuna stops unpromising trials early from their per-epoch validation
+        objective.
+    scoring : str, callable or None, default=None
+        What ranks epochs (early stopping) and trials, as in ``GridSearchCV``: a
+        scikit-learn scorer name (``"balanced_accuracy"``, ``"roc_auc"``,
+        ``"neg_mean_absolute_error"``, ...) or a callable ``scorer(estimator, X, y)``,
+        evaluated on the validation part in the labels and units of ``y``. None: the
+        validation loss, weighted as the training loss weighs the classes (so with
+        ``class_weight="balanced"`` or resampling it is a balanced loss). ``score()``
+        keeps scikit-learn's default (accuracy, R²).
     validation_fraction : float, default=0.2
         Share of the training data held out to score trials.
     n_iter_no_change : int, default=10
@@ -63,7 +72,12 @@ _TABULAR_DOC = """
     scaler : {"standard", "minmax", "robust", "quantile"} or None, default="standard"
         Scaling of numeric features (after median imputation).
     max_onehot_categories : int, default=10
-        Categorical columns with more categories are embedded instead of one-hot encoded."""
+        Categorical columns with more categories are embedded instead of one-hot encoded.
+    reference_model : bool, default=True
+        Also fit scikit-learn's ``HistGradientBoosting*`` on the search's training part
+        and score it on the same validation part with the same metric: a row with
+        state ``"reference"`` in ``leaderboard_`` (and a sentence in the report) shows
+        whether the network earns its keep. It is never the model ``fit`` returns."""
 
 _IMAGE_DOC = """
     search_space : dict or None, default=None
@@ -95,12 +109,14 @@ _FITTED_DOC = """
     best_params_ : dict
         The chosen configuration.
     best_score_ : float
-        Validation score (accuracy or R²) of the best trial.
+        Validation score of the best trial: ``scoring``'s value, or accuracy (R²).
     best_epochs_ : int
         Epochs the refit trained for (the best trial's best epoch).
     leaderboard_ : pandas.DataFrame
-        One row per trial: state, validation score and loss, epochs, seconds, reason,
-        parameters; best first.
+        One row per trial: state, validation score (``val_<scoring>``, or accuracy or
+        R²) and loss (weighted as in training), whether it beats a constant
+        prediction, epochs, seconds, reason, parameters; best first by the search's
+        objective.
     history_ : dict
         Per-epoch training and validation curves of the best trial.
     timings_ : dict
@@ -148,8 +164,10 @@ class TabularClassifier(
         max_epochs: int = 100,
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
+        scoring: Any = None,
         scaler: str | None = "standard",
         max_onehot_categories: int = 10,
+        reference_model: bool = True,
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
         validation_fraction: float = 0.2,
@@ -168,8 +186,10 @@ class TabularClassifier(
         self.max_epochs = max_epochs
         self.search_space = search_space
         self.pruner = pruner
+        self.scoring = scoring
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
+        self.reference_model = reference_model
         self.class_weight = class_weight
         self.resampling = resampling
         self.validation_fraction = validation_fraction
@@ -221,8 +241,10 @@ class TabularRegressor(
         max_epochs: int = 100,
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
+        scoring: Any = None,
         scaler: str | None = "standard",
         max_onehot_categories: int = 10,
+        reference_model: bool = True,
         validation_fraction: float = 0.2,
         n_iter_no_change: int = 10,
         refit: bool = True,
@@ -239,8 +261,10 @@ class TabularRegressor(
         self.max_epochs = max_epochs
         self.search_space = search_space
         self.pruner = pruner
+        self.scoring = scoring
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
+        self.reference_model = reference_model
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
@@ -301,6 +325,7 @@ class ImageClassifier(
         max_epochs: int = 50,
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
+        scoring: Any = None,
         augmentation: bool | dict[str, Any] = False,
         pretrained_weights: str | None = None,
         backbone: str = "mobilenet_v3_small",
@@ -324,6 +349,7 @@ class ImageClassifier(
         self.max_epochs = max_epochs
         self.search_space = search_space
         self.pruner = pruner
+        self.scoring = scoring
         self.augmentation = augmentation
         self.pretrained_weights = pretrained_weights
         self.backbone = backbone
@@ -400,6 +426,7 @@ class ImageRegressor(
         max_epochs: int = 50,
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
+        scoring: Any = None,
         augmentation: bool | dict[str, Any] = False,
         pretrained_weights: str | None = None,
         backbone: str = "mobilenet_v3_small",
@@ -421,6 +448,7 @@ class ImageRegressor(
         self.max_epochs = max_epochs
         self.search_space = search_space
         self.pruner = pruner
+        self.scoring = scoring
         self.augmentation = augmentation
         self.pretrained_weights = pretrained_weights
         self.backbone = backbone
@@ -492,6 +520,7 @@ class TextClassifier(
         max_epochs: int = 30,
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
+        scoring: Any = None,
         augmentation: bool = False,
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
@@ -511,6 +540,7 @@ class TextClassifier(
         self.max_epochs = max_epochs
         self.search_space = search_space
         self.pruner = pruner
+        self.scoring = scoring
         self.augmentation = augmentation
         self.class_weight = class_weight
         self.resampling = resampling
@@ -567,6 +597,7 @@ class TextRegressor(
         max_epochs: int = 30,
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
+        scoring: Any = None,
         augmentation: bool = False,
         validation_fraction: float = 0.2,
         n_iter_no_change: int = 5,
@@ -584,6 +615,7 @@ class TextRegressor(
         self.max_epochs = max_epochs
         self.search_space = search_space
         self.pruner = pruner
+        self.scoring = scoring
         self.augmentation = augmentation
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

@@ -18,6 +18,7 @@ whether the files belong together is checked by :mod:`autodeep._artifact_checks`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from autodeep._artifact_checks import check_network, check_state, read_network
 from autodeep._trusted import RESAVE, TRUSTED_TYPES, named_types, read_state
@@ -134,6 +136,7 @@ def _metadata_of(estimator: Any) -> dict[str, Any]:
     metadata["leaderboard_"] = {
         "columns": list(board.columns),
         "data": board.to_numpy(),
+        "dtypes": {str(c): str(t) for c, t in board.dtypes.items()},
     }
     return metadata
 
@@ -184,7 +187,6 @@ def load(path: str | os.PathLike[str]) -> Any:
     >>> import autodeep
     >>> clf = autodeep.load("model_dir")  # doctest: +SKIP
     """
-    import pandas as pd
 
     folder = Path(path)
     manifest = _read_manifest(folder)
@@ -207,7 +209,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     for attribute in METADATA:
         setattr(estimator, attribute, metadata[attribute])
     board = metadata["leaderboard_"]
-    estimator.leaderboard_ = pd.DataFrame(board["data"], columns=board["columns"])
+    estimator.leaderboard_ = _board(board)
     return estimator
 
 
@@ -311,6 +313,22 @@ def _write_json(file: Path, data: Any) -> None:
     file.write_text(json.dumps(_plain(data), indent=2, sort_keys=True))
 
 
+# Leaderboard column types restored at load (JSON keeps only numbers and strings).
+BOARD_DTYPES = ("Int64", "int64", "float64", "bool")
+
+
+def _board(board: dict[str, Any]) -> pd.DataFrame:
+    """``leaderboard_`` from its metadata, integer columns (with <NA>) restored."""
+    table = pd.DataFrame(board["data"], columns=board["columns"])
+    dtypes = board.get("dtypes")
+    if isinstance(dtypes, dict):
+        for name, dtype in dtypes.items():
+            if name in table and dtype in BOARD_DTYPES:
+                with contextlib.suppress(TypeError, ValueError):  # else keep JSON's
+                    table[name] = table[name].astype(dtype)
+    return table
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready copy: NumPy scalars to Python, NaN to None, tuples to lists."""
     if isinstance(value, dict):
@@ -319,6 +337,6 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value

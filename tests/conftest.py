@@ -29,6 +29,11 @@ def diabetes():
     return train_test_split(X, y, test_size=0.25, random_state=0)
 
 
+def searched(board):
+    """The rows of ``leaderboard_`` that are trials of the search (not the reference)."""
+    return board[board["state"] != "reference"]
+
+
 def random_suggest(seed):
     """A seeded engine stand-in for ``sample``: uniform draws from each dimension."""
     rng = np.random.default_rng(seed)

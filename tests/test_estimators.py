@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from autodeep import TabularClassifier, TabularRegressor
-from tests.conftest import FAST
+from tests.conftest import FAST, searched
 
 
 def test_classifier_accuracy_on_breast_cancer(cancer):
@@ -34,7 +34,7 @@ def test_regressor_r2_on_diabetes(diabetes):
 def test_fitted_attributes(cancer):
     X_train, _, y_train, _ = cancer
     clf = TabularClassifier(**{**FAST, "max_trials": 2}).fit(X_train, y_train)
-    board = clf.leaderboard_
+    board = searched(clf.leaderboard_)
     assert len(board) == 2
     for column in (
         "trial",

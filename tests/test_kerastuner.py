@@ -11,7 +11,7 @@ from autodeep._engine import Trials
 from autodeep.search._kerastuner import choice_values, declare, suggest
 from autodeep.search_spaces._space import Choice, Float, Int, sample
 from autodeep.search_spaces.tabular import MLP_DEFAULTS
-from tests.conftest import FAST
+from tests.conftest import FAST, searched
 
 KT_TUNERS = ("hyperband", "bayesian", "random")
 # Two trials of ten epochs: enough for breast cancer, quick on two cores.
@@ -118,7 +118,7 @@ def test_kerastuner_search(
     clf = TabularClassifier(**SMALL, tuner=tuner).fit(X_train, y_train)
 
     assert clf.score(X_test, y_test) >= 0.9
-    board = clf.leaderboard_
+    board = searched(clf.leaderboard_)
     assert len(board) == 2 and set(board["state"]) == {"complete"}
     assert [c for c in board.columns if c in optuna_columns] == optuna_columns
     assert set(board.columns) - set(optuna_columns) <= set(MLP_DEFAULTS) | {
@@ -152,7 +152,7 @@ def test_search_space_is_honoured(cancer):
         tuner="random",
         search_space={"optimizer": "adam", "depth": (1, 2)},
     ).fit(X_train, y_train)
-    board = clf.leaderboard_
+    board = searched(clf.leaderboard_)
     assert len(board) == 3
     assert set(board["optimizer"]) == {"adam"}
     assert set(board["depth"]) <= {1, 2}
@@ -167,7 +167,7 @@ def test_time_budget_alone_ends_a_hyperband_search(cancer):
     clf = TabularClassifier(
         **{**SMALL, "max_trials": None, "time_budget": budget}, tuner="hyperband"
     ).fit(X_train, y_train)
-    assert len(clf.leaderboard_) >= 2
+    assert len(searched(clf.leaderboard_)) >= 2
     assert clf.timings_["total"] <= budget + max(0.1 * budget, 30)
     assert clf.score(X_test, y_test) >= 0.9
 
@@ -212,7 +212,7 @@ def test_a_failing_trial_is_recorded_and_the_search_goes_on(cancer, monkeypatch)
     monkeypatch.setattr(Trials, "run", fail_trial_one)
     clf = TabularClassifier(**{**SMALL, "max_trials": 3}, tuner="bayesian")
     clf.fit(X_train, y_train)
-    board = clf.leaderboard_.set_index("trial")
+    board = searched(clf.leaderboard_).set_index("trial")
     assert list(board["state"].sort_index()) == ["complete", "failed", "complete"]
     failed = board.loc[1]
     assert failed["reason"] == "ValueError: no luck"

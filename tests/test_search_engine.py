@@ -15,7 +15,7 @@ import pytest
 
 from autodeep import TabularClassifier
 from autodeep.search._storage import make_storage
-from tests.conftest import FAST
+from tests.conftest import FAST, searched
 
 Done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 
@@ -135,7 +135,7 @@ def test_sqlite_study_resumes_with_a_larger_budget(tmp_path, cancer):
     study = _study(db, "cancer")
     assert [(t.number, t.value) for t in study.trials][:2] == first
     assert len(study.trials) == 3
-    assert len(clf.leaderboard_) == 3
+    assert len(searched(clf.leaderboard_)) == 3
     assert clf.score(X_test, y_test) > 0.9
 
     # Fitting again with the budget already used runs no trial: it refits the best.
@@ -188,7 +188,7 @@ def test_n_jobs_runs_worker_processes_sharing_one_budget(tmp_path, cancer):
     # Each worker's sampler has its own seed: no configuration is tried twice.
     params = [tuple(sorted(t.params.items())) for t in study.trials]
     assert len(set(params)) == len(params)
-    assert len(clf.leaderboard_) == 8
+    assert len(searched(clf.leaderboard_)) == 8
     assert clf.score(X_test, y_test) > 0.9
 
 
@@ -196,7 +196,7 @@ def test_n_jobs_without_storage_leaves_no_files(tmp_path, monkeypatch, cancer):
     X_train, X_test, y_train, y_test = cancer
     monkeypatch.chdir(tmp_path)
     clf = TabularClassifier(**{**FAST, "max_trials": 2}, n_jobs=2).fit(X_train, y_train)
-    assert len(clf.leaderboard_) == 2
+    assert len(searched(clf.leaderboard_)) == 2
     assert clf.score(X_test, y_test) > 0.9
     assert list(tmp_path.iterdir()) == []
 
@@ -216,7 +216,7 @@ def test_failing_trials_are_recorded_and_the_search_goes_on(cancer, monkeypatch)
 
     monkeypatch.setattr(_tabular, "_build_tabular_model", build_once_failing)
     clf = TabularClassifier(**{**FAST, "max_trials": 3}).fit(X_train, y_train)
-    board = clf.leaderboard_.set_index("trial")
+    board = searched(clf.leaderboard_).set_index("trial")
     assert len(board) == 3
     assert board.loc[0, "state"] == "failed"
     assert board.loc[0, "reason"] == "MemoryError: out of memory building the model"

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autodeep._reference import STATE as REFERENCE
 from autodeep.explain import _figures as figures
 from autodeep.explain import _html
 from autodeep.explain import _report_explained as explained
@@ -115,7 +116,7 @@ def _summary(context: Context) -> Section:
         baseline = (
             f"Always predicting the average would have a typical error of {naive:.3g}."
         )
-    board = estimator.leaderboard_
+    board = _searched(estimator.leaderboard_)
     completed = int((board["state"] == "complete").sum())
     seconds = float(estimator.timings_.get("total", 0.0))
     budget = _budget(estimator)
@@ -124,8 +125,45 @@ def _summary(context: Context) -> Section:
         f"{context.noun}s. The automatic search tried {len(board)} network "
         f"designs ({completed} completed) in {seconds:.0f} seconds ({budget})."
     )
-    return Section(
-        "summary", "Summary", [_html.paragraphs([what, headline, baseline, search])]
+    texts = [what, headline, baseline, search]
+    reference = _reference_sentence(estimator)
+    if reference:
+        texts.append(reference)
+    return Section("summary", "Summary", [_html.paragraphs(texts)])
+
+
+def _searched(board: pd.DataFrame) -> pd.DataFrame:
+    """The leaderboard's trials, without the reference model's row."""
+    return board[board["state"] != REFERENCE]
+
+
+def _reference_sentence(estimator: Any) -> str | None:
+    """How the gradient-boosting reference scored beside the best network, if fit."""
+    board = estimator.leaderboard_
+    rows = board[board["state"] == REFERENCE]
+    column = _score_column(board)
+    if rows.empty or column == "val_loss":
+        return None
+    metric = column.removeprefix("val_").replace("_", " ")
+    reference = float(rows[column].iloc[0])
+    network = float(estimator.best_score_)
+    verdict = "did better than" if network > reference else "did not do better than"
+    if network == reference:
+        verdict = "did as well as"
+    return (
+        "For comparison, gradient-boosted trees (a standard non-deep method, "
+        "scikit-learn's HistGradientBoosting) were trained on the same rows during the "
+        f"search and scored {metric} {reference:.3f} on the same validation part, where "
+        f"the best network design scored {network:.3f}: the network {verdict} the "
+        "trees there."
+    )
+
+
+def _score_column(board: pd.DataFrame) -> str:
+    """The leaderboard's validation score column (``val_<score>``)."""
+    return next(
+        (c for c in board.columns if c.startswith("val_") and c != "val_loss"),
+        "val_loss",
     )
 
 
@@ -180,10 +218,7 @@ def _performance(context: Context) -> Section:
 def _search(context: Context) -> Section:
     estimator = context.estimator
     board = estimator.leaderboard_
-    score = next(
-        (c for c in board.columns if c.startswith("val_") and c != "val_loss"),
-        "val_loss",
-    )
+    score = _score_column(board)
     section = Section("search", "How the model was found")
     section.blocks.append(
         _html.figure(
@@ -192,11 +227,13 @@ def _search(context: Context) -> Section:
             "chosen design's training loss per epoch when it was refit.",
         )
     )
-    section.blocks.append(
-        _html.paragraphs(
-            ["The best designs, by validation loss (the search's objective):"]
+    if getattr(estimator, "scoring", None) is not None:
+        ranked = (
+            f"by validation {score.removeprefix('val_')} (what the search maximized)"
         )
-    )
+    else:
+        ranked = "by validation loss (what the search minimized)"
+    section.blocks.append(_html.paragraphs([f"The best designs, {ranked}:"]))
     shown = board.head(10).drop(columns=["reason"], errors="ignore")
     section.blocks.append(_html.table(shown, digits=4))
     return section
@@ -226,7 +263,7 @@ def _caveats(context: Context, explanation: Explanation, trusted: bool) -> Secti
                 "of the data): a high accuracy can hide poor results on the rare class; "
                 "check its recall above."
             )
-    board = context.estimator.leaderboard_
+    board = _searched(context.estimator.leaderboard_)
     if "beats_constant" in board and not board["beats_constant"].eq(True).any():
         notes.append(
             "No design the search tried did better on its validation data than a "

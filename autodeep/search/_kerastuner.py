@@ -219,7 +219,7 @@ class _Search:
             epochs=int(attrs["best_epoch"]),
             score=float(attrs["score"]),
             history=attrs["history"],
-            leaderboard=board(self.rows, self.trials.plan.task.score_name),
+            leaderboard=board(self.rows, self.trials.objective.score_name),
         )
 
 
@@ -231,7 +231,8 @@ def _row(
         "trial": number,
         "state": state,
         "score": attrs.get("score", np.nan),
-        "val_loss": attrs.get("best_value", np.nan),
+        "val_loss": attrs.get("loss", attrs.get("best_value", np.nan)),
+        "objective": attrs.get("best_value", np.nan),
         "epochs": attrs.get("epochs", 0),
         "seconds": attrs.get("seconds", np.nan),
         "reason": attrs.get("reason", ""),

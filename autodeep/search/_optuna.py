@@ -136,7 +136,8 @@ def rows(every: Sequence[FrozenTrial]) -> list[dict[str, Any]]:
                 "trial": trial.number,
                 "state": state,
                 "score": attrs.get("score", np.nan),
-                "val_loss": attrs.get("best_value", np.nan),
+                "val_loss": attrs.get("loss", attrs.get("best_value", np.nan)),
+                "objective": attrs.get("best_value", np.nan),
                 "epochs": attrs.get("epochs", 0),
                 "seconds": attrs.get("seconds", np.nan),
                 "reason": reason,
@@ -147,13 +148,15 @@ def rows(every: Sequence[FrozenTrial]) -> list[dict[str, Any]]:
 
 
 def board(trial_rows: list[dict[str, Any]], score_name: str) -> pd.DataFrame:
-    """``leaderboard_`` from trial rows: complete trials by loss, then pruned, failed."""
+    """``leaderboard_`` from trial rows: complete trials by their objective, then
+    pruned, then failed. The ``objective`` column (what the search minimized) stays for
+    :func:`autodeep._engine.fit` to compare with a constant prediction."""
     table = pd.DataFrame(trial_rows)
     if table.empty:
         return table
     table = table.rename(columns={"score": f"val_{score_name}"})
     order = table["state"].map({"complete": 0, "pruned": 1}).fillna(2)
-    table = table.assign(_order=order).sort_values(["_order", "val_loss", "trial"])
+    table = table.assign(_order=order).sort_values(["_order", "objective", "trial"])
     return table.drop(columns="_order").reset_index(drop=True)
 
 
@@ -329,7 +332,7 @@ def search(trials: Trials, settings: Settings) -> Best:
             epochs=int(best.user_attrs["best_epoch"]),
             score=float(best.user_attrs["score"]),
             history=best.user_attrs["history"],
-            leaderboard=board(trial_rows, trials.plan.task.score_name),
+            leaderboard=board(trial_rows, trials.objective.score_name),
         )
     finally:
         if folder is not None:
@@ -342,7 +345,7 @@ def work(trials: Trials, settings: Settings) -> None:
 
     study = open_study(settings, create=False)
     # Log finished trials (seen if logging is configured), but draw no bar.
-    progress = Progress(1, None, None, trials.plan.task.score_name, bar=False)
+    progress = Progress(1, None, None, trials.objective.score_name, bar=False)
     _work(study, trials, settings, progress, len(study.get_trials(deepcopy=False)))
 
 
