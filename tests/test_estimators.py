@@ -149,7 +149,7 @@ def test_search_space_override_is_respected(cancer):
         **{**FAST, "max_trials": 3},
         search_space={"optimizer": "sgd", "depth": (1, 2), "activation": ["tanh"]},
     ).fit(X_train, y_train)
-    for _, row in clf.leaderboard_.iterrows():
+    for _, row in searched(clf.leaderboard_).iterrows():
         assert row["optimizer"] == "sgd" and row["activation"] == "tanh"
         assert 1 <= row["depth"] <= 2
 
