@@ -91,6 +91,7 @@ class AutoDeepEstimator(BaseEstimator):
         _check_int("max_trials", self.max_trials, allow_none=True)
         _check_int("max_epochs", self.max_epochs)
         _check_int("n_iter_no_change", self.n_iter_no_change)
+        _check_int("ensemble_size", self.ensemble_size, allow_none=True)
         if self.time_budget is not None and not (
             isinstance(self.time_budget, (int, float)) and self.time_budget > 0
         ):
@@ -152,6 +153,7 @@ class AutoDeepEstimator(BaseEstimator):
             verbose=self.verbose,
             tuner=self.tuner,
             scoring=self.scoring,
+            ensemble_size=self.ensemble_size or 1,
             storage=self.storage,
             study_name=self.study_name,
             n_jobs=n_jobs,

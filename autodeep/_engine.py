@@ -22,6 +22,8 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from autodeep import _backend
+from autodeep._ensemble import CANDIDATES, Candidate, Ensemble, choose, combine, keep
+from autodeep._ensemble import STATE as ENSEMBLE
 from autodeep._reference import STATE as REFERENCE
 from autodeep._reference import reference_row
 from autodeep._scoring import Objective, make_scorer, scoring_name
@@ -50,6 +52,8 @@ class Settings:
     tuner: str = "optuna"
     # ``scoring=``: a scikit-learn scorer name or callable; None ranks by the loss.
     scoring: Any = None
+    # Picks of the greedy ensemble selection; below 2, no ensemble.
+    ensemble_size: int = 0
     storage: Any = None
     study_name: str | None = None
     n_jobs: int = 1
@@ -180,17 +184,27 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         reference = reference_row(trials, settings.seed)
         timings["reference"] = reference["seconds"]
     best = _engine_module(settings.tuner).search(trials, settings)
+    ensemble = _ensemble(trials, best, settings, timings)
+    board = best.leaderboard
+    if ensemble is not None:
+        board = _with_ensemble(board, ensemble, trials.objective.score_name)
     if reference is not None:
-        best.leaderboard = _with_row(best.leaderboard, reference)
+        board = _with_row(board, reference)
     best.leaderboard = _compare_with_constant(
-        best.leaderboard, trials.constant_value, trials.objective
+        board, trials.constant_value, trials.objective
     )
     search_seconds = time.time() - clock.start
 
-    final = _refit(plan, X, y, best.params, best.epochs, settings, clock, timings)
+    configs = [(best.params, best.epochs)]
+    if ensemble is not None:
+        configs = [(m.params, m.epochs) for m in ensemble.members]
+    final = None
+    if ensemble is None or _time_to_refit(ensemble, trials):
+        final = _refit(plan, X, y, configs, settings, clock, timings)
     if final is None:
-        final = (*trials.best_model(best.params, best.epochs), trials.stage.target)
-    model, preprocessor, target = final
+        final = (*trials.trained_models(configs), trials.stage.target)
+    models, preprocessor, target = final
+    model = models[0] if ensemble is None else combine(models, ensemble.weights)
     timings.update(search=search_seconds, total=time.time() - clock.start)
     timings["refit"] = timings["total"] - search_seconds
     return FitResult(
@@ -204,6 +218,37 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         history=best.history,
         timings=timings,
     )
+
+
+def _ensemble(
+    trials: Trials, best: Best, settings: Settings, timings: dict[str, float]
+) -> Ensemble | None:
+    """The ensemble of the best trials this process ran, if it beats the best alone.
+
+    Only when the best trial is among them (with several workers it may have run
+    elsewhere, and its validation outputs with it)."""
+    started = time.time()
+    ensemble = None
+    if trials.kept and trials.kept[0].params == best.params:
+        ensemble = choose(
+            trials.kept, trials.objective, trials.val[1], settings.ensemble_size
+        )
+    timings["ensemble"] = time.time() - started
+    return ensemble
+
+
+def _time_to_refit(ensemble: Ensemble, trials: Trials) -> bool:
+    """Whether the time left is enough to refit every member of ``ensemble``."""
+    needed = trials.growth * sum(m.seconds for m in ensemble.members)
+    if not trials.settings.refit or trials.clock.remaining() >= needed:
+        return True
+    logger.info(
+        "no time left to refit the ensemble's %d members (about %.0f s); keeping "
+        "them as trained",
+        len(ensemble.members),
+        needed,
+    )
+    return False
 
 
 def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:
@@ -250,12 +295,43 @@ def _compare_with_constant(
     return board
 
 
-def _with_row(board: pd.DataFrame, row: dict[str, Any]) -> pd.DataFrame:
-    """``board`` with ``row`` (the reference model's) appended after the trials;
-    integer columns (trial numbers, layer sizes) stay integers, with <NA> in ``row``."""
+def _with_row(
+    board: pd.DataFrame, row: dict[str, Any], first: bool = False
+) -> pd.DataFrame:
+    """``board`` with ``row`` (the ensemble's or the reference model's) before or after
+    the trials; integer columns (trial numbers, layer sizes) stay integers, with <NA>
+    in ``row``."""
     integers = [c for c in board if pd.api.types.is_integer_dtype(board[c])]
-    board = pd.concat([board, pd.DataFrame([row])], ignore_index=True)
+    parts = [pd.DataFrame([row]), board] if first else [board, pd.DataFrame([row])]
+    board = pd.concat(parts, ignore_index=True)
     return board.astype(dict.fromkeys(integers, "Int64"))
+
+
+def _with_ensemble(
+    board: pd.DataFrame, ensemble: Ensemble, score_name: str
+) -> pd.DataFrame:
+    """``board`` with the ensemble's row first and each trial's ensemble weight."""
+    weights = dict(
+        zip([m.number for m in ensemble.members], ensemble.weights, strict=True)
+    )
+    board = board.copy()
+    board.insert(
+        list(board.columns).index("seconds") + 1,
+        "ensemble_weight",
+        [weights.get(int(n), 0.0) for n in board["trial"]],
+    )
+    row = {
+        "trial": None,
+        "state": ENSEMBLE,
+        f"val_{score_name}": ensemble.score,
+        "val_loss": ensemble.loss,
+        "objective": ensemble.value,
+        "epochs": 0,
+        "seconds": 0.0,
+        "ensemble_weight": 1.0,
+        "reason": ensemble.describe(),
+    }
+    return _with_row(board, row, first=True)
 
 
 def _engine_module(tuner: str) -> Any:
@@ -388,7 +464,9 @@ class Trials:
         # Seconds the best trial so far took (any worker's); drivers keep it current.
         self.best_seconds: float | None = None
         self.on_epoch: Callable[[int, int], None] = lambda number, epoch: None
-        self._best: tuple[float, dict[str, Any], list[np.ndarray]] | None = None
+        # The best complete trials this process ran (best first), for the ensemble
+        # and for a fit without refit.
+        self.kept: list[Candidate] = []
         self._last_encoded: tuple[str, Encoded] | None = None
         # Parameters the plan's per-trial encoding depends on (all when unknown).
         self.encoding_keys = (
@@ -465,19 +543,34 @@ class Trials:
             attrs["reason"] = f"pruned after epoch {outcome.epochs_run}"
         elif outcome.timed_out:
             attrs["reason"] = "stopped early by time_budget"
-        if not outcome.pruned and (
-            self._best is None or outcome.best_value < self._best[0]
-        ):
-            self._best = (outcome.best_value, params, model.get_weights())
+        if not outcome.pruned:
+            candidate = Candidate(
+                number,
+                outcome.best_value,
+                dict(params),
+                outcome.best_epoch,
+                model.get_weights(),
+                outputs,
+                self._encoding_key(params),
+                attrs["seconds"],
+            )
+            limit = CANDIDATES if self.settings.ensemble_size > 1 else 1
+            self.kept = keep(self.kept, candidate, limit)
         return TrialResult(outcome.best_value, attrs, outcome.pruned)
 
-    def best_model(self, params: Mapping[str, Any], epochs: int) -> tuple[Any, Any]:
-        """The best configuration trained on the training part (no refit), and the
-        preprocessing it takes its input from.
+    def trained_models(
+        self, configs: list[tuple[Mapping[str, Any], int]]
+    ) -> tuple[list[Any], Any]:
+        """Configurations trained on the training part (no refit), and the
+        preprocessing they take their input from (configurations share it).
 
         Uses the weights kept in memory when this process ran that trial; otherwise
-        (another worker or an earlier process ran it) trains it again for ``epochs``.
+        (another worker or an earlier process ran it) trains it again for its epochs.
         """
+        models = [self._trained(params, epochs) for params, epochs in configs]
+        return models, self._encoded(configs[0][0]).preprocessor
+
+    def _trained(self, params: Mapping[str, Any], epochs: int) -> Any:
         encoded = self._encoded(params)
         model = _new_model(
             self.plan,
@@ -487,9 +580,10 @@ class Trials:
             self.settings,
             self.timings,
         )
-        if self._best is not None and self._best[1] == dict(params):
-            model.set_weights(self._best[2])
-            return model, encoded.preprocessor
+        kept = next((c for c in self.kept if c.params == dict(params)), None)
+        if kept is not None:
+            model.set_weights(kept.weights)
+            return model
         outcome = train(
             model,
             (encoded.X, encoded.y),
@@ -499,7 +593,15 @@ class Trials:
             class_weight=self.stage.class_weight,
         )
         self.timings["keras_train"] += outcome.seconds
-        return model, encoded.preprocessor
+        return model
+
+    def _encoding_key(self, params: Mapping[str, Any]) -> str:
+        """What a configuration's input encoding depends on ("" when it is fixed)."""
+        if self.plan.encode is None:
+            return ""
+        return repr(
+            sorted((k, v) for k, v in params.items() if k in self.encoding_keys)
+        )
 
     def _encoded(self, params: Mapping[str, Any]) -> Encoded:
         """The trial's network input; the last one is kept, as the next trial often
@@ -508,7 +610,7 @@ class Trials:
             return encode(
                 self.plan, params, self.stage, self.val[0], self.settings.seed
             )
-        key = repr(sorted((k, v) for k, v in params.items() if k in self.encoding_keys))
+        key = self._encoding_key(params)
         if self._last_encoded is None or self._last_encoded[0] != key:
             encoded = encode(
                 self.plan, params, self.stage, self.val[0], self.settings.seed
@@ -527,40 +629,43 @@ def _refit(
     plan: Plan,
     X: Any,
     y: np.ndarray,
-    params: Mapping[str, Any],
-    epochs: int,
+    configs: list[tuple[Mapping[str, Any], int]],
     settings: Settings,
     clock: Clock,
     timings: dict[str, float],
-) -> tuple[Any, Any, Any] | None:
-    """Train the best configuration on all rows; None when there is no time to do so.
+) -> tuple[list[Any], Any, Any] | None:
+    """Train each ``(params, epochs)`` on all rows; None when there is no time to
+    train them all (they share one preprocessing, so it is all or none).
 
-    Returns the model, the preprocessing it takes its input from, and the target
+    Returns the models, the preprocessing they take their input from, and the target
     transform."""
     if not settings.refit or clock.remaining() <= 0:
         return None
     prepared = _prepare(plan, X, y, settings.seed)
-    encoded = encode(plan, params, prepared, None, settings.seed)
-    model = _new_model(
-        plan, params, encoded.preprocessor, settings.seed, settings, timings
-    )
-    try:
-        outcome = train(
-            model,
-            (encoded.X, encoded.y),
-            epochs=epochs,
-            batch_size=int(params["batch_size"]),
-            deadline=time.monotonic() + clock.remaining(),
-            class_weight=prepared.class_weight,
-            verbose=2 if settings.verbose >= 2 else 0,
+    encoded = encode(plan, configs[0][0], prepared, None, settings.seed)
+    models = []
+    for params, epochs in configs:
+        model = _new_model(
+            plan, params, encoded.preprocessor, settings.seed, settings, timings
         )
-    except TrialFailed as error:
-        logger.warning("refit failed (%s); keeping the best trial's model", error)
-        return None
-    timings["keras_train"] += outcome.seconds
-    if outcome.timed_out:
-        logger.warning(
-            "time_budget ran out during the refit; keeping the best trial's model"
-        )
-        return None
-    return model, encoded.preprocessor, prepared.target
+        try:
+            outcome = train(
+                model,
+                (encoded.X, encoded.y),
+                epochs=epochs,
+                batch_size=int(params["batch_size"]),
+                deadline=time.monotonic() + clock.remaining(),
+                class_weight=prepared.class_weight,
+                verbose=2 if settings.verbose >= 2 else 0,
+            )
+        except TrialFailed as error:
+            logger.warning("refit failed (%s); keeping the trials' models", error)
+            return None
+        timings["keras_train"] += outcome.seconds
+        if outcome.timed_out:
+            logger.warning(
+                "time_budget ran out during the refit; keeping the trials' models"
+            )
+            return None
+        models.append(model)
+    return models, encoded.preprocessor, prepared.target

@@ -162,3 +162,27 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mode": self.mode}
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
+class WeightedAverage(keras.layers.Layer):
+    """The weighted average of several same-shaped inputs (an ensemble's outputs);
+    the weights are fixed numbers, not trained."""
+
+    def __init__(self, member_weights: list[float], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.weights_ = [float(w) for w in member_weights]
+
+    def call(self, inputs: list[Any]) -> Any:
+        total = sum(self.weights_)
+        result = None
+        for x, weight in zip(inputs, self.weights_, strict=True):
+            part = ops.cast(x, "float32") * (weight / total)
+            result = part if result is None else result + part
+        return result
+
+    def compute_output_shape(self, input_shape: list[tuple[int | None, ...]]) -> Any:
+        return input_shape[0]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "member_weights": self.weights_}

@@ -35,6 +35,11 @@ _COMMON_DOC = """
         validation loss, weighted as the training loss weighs the classes (so with
         ``class_weight="balanced"`` or resampling it is a balanced loss). ``score()``
         keeps scikit-learn's default (accuracy, R²).
+    ensemble_size : int or None, default=20
+        Picks of the greedy ensemble selection (with replacement) over the best trials'
+        validation predictions: the model is the weighted average of the members
+        picked, when that does better on validation than the best trial alone. 1 or
+        None: no ensemble, the best trial only.
     validation_fraction : float, default=0.2
         Share of the training data held out to score trials.
     n_iter_no_change : int, default=10
@@ -165,6 +170,7 @@ class TabularClassifier(
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
         scoring: Any = None,
+        ensemble_size: int | None = 20,
         scaler: str | None = "standard",
         max_onehot_categories: int = 10,
         reference_model: bool = True,
@@ -187,6 +193,7 @@ class TabularClassifier(
         self.search_space = search_space
         self.pruner = pruner
         self.scoring = scoring
+        self.ensemble_size = ensemble_size
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
         self.reference_model = reference_model
@@ -242,6 +249,7 @@ class TabularRegressor(
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
         scoring: Any = None,
+        ensemble_size: int | None = 20,
         scaler: str | None = "standard",
         max_onehot_categories: int = 10,
         reference_model: bool = True,
@@ -262,6 +270,7 @@ class TabularRegressor(
         self.search_space = search_space
         self.pruner = pruner
         self.scoring = scoring
+        self.ensemble_size = ensemble_size
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
         self.reference_model = reference_model
@@ -326,6 +335,7 @@ class ImageClassifier(
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
         scoring: Any = None,
+        ensemble_size: int | None = 20,
         augmentation: bool | dict[str, Any] = False,
         pretrained_weights: str | None = None,
         backbone: str = "mobilenet_v3_small",
@@ -350,6 +360,7 @@ class ImageClassifier(
         self.search_space = search_space
         self.pruner = pruner
         self.scoring = scoring
+        self.ensemble_size = ensemble_size
         self.augmentation = augmentation
         self.pretrained_weights = pretrained_weights
         self.backbone = backbone
@@ -427,6 +438,7 @@ class ImageRegressor(
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
         scoring: Any = None,
+        ensemble_size: int | None = 20,
         augmentation: bool | dict[str, Any] = False,
         pretrained_weights: str | None = None,
         backbone: str = "mobilenet_v3_small",
@@ -449,6 +461,7 @@ class ImageRegressor(
         self.search_space = search_space
         self.pruner = pruner
         self.scoring = scoring
+        self.ensemble_size = ensemble_size
         self.augmentation = augmentation
         self.pretrained_weights = pretrained_weights
         self.backbone = backbone
@@ -521,6 +534,7 @@ class TextClassifier(
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
         scoring: Any = None,
+        ensemble_size: int | None = 20,
         augmentation: bool = False,
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
@@ -541,6 +555,7 @@ class TextClassifier(
         self.search_space = search_space
         self.pruner = pruner
         self.scoring = scoring
+        self.ensemble_size = ensemble_size
         self.augmentation = augmentation
         self.class_weight = class_weight
         self.resampling = resampling
@@ -598,6 +613,7 @@ class TextRegressor(
         search_space: dict[str, Any] | None = None,
         pruner: str | None = "hyperband",
         scoring: Any = None,
+        ensemble_size: int | None = 20,
         augmentation: bool = False,
         validation_fraction: float = 0.2,
         n_iter_no_change: int = 5,
@@ -616,6 +632,7 @@ class TextRegressor(
         self.search_space = search_space
         self.pruner = pruner
         self.scoring = scoring
+        self.ensemble_size = ensemble_size
         self.augmentation = augmentation
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from autodeep.explain._methods import UNSIGNED
+from autodeep.explain._probe import softmax
 
 if TYPE_CHECKING:
     from autodeep.explain._subjects import Subject
@@ -81,7 +82,7 @@ class Explanation:
         classes = getattr(estimator, "classes_", None)
         probabilities = None
         if classes is not None:
-            probabilities = _softmax(logits)
+            probabilities = softmax(logits)
             predictions = classes[probabilities.argmax(axis=1)]
             labels = classes[targets]
         else:
@@ -242,8 +243,3 @@ def _draw_tokens(ax: Any, tokens: list[str], values: np.ndarray) -> None:
         ax.text(x, y, token, va="top", fontsize=10, bbox={"facecolor": color, "pad": 1})
         x += width
     ax.set_axis_off()
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)

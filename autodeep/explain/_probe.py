@@ -37,6 +37,7 @@ class Probe:
     """
 
     def __init__(self, model: keras.Model, layer: str | None, side: str = "output"):
+        self.source = model
         self.model = keras.Model(model.input, model.get_layer("logits").output)
         self.layer = layer
         self.side = side
@@ -46,6 +47,11 @@ class Probe:
             node = model.get_layer(layer)
             tensor = node.output if side == "output" else node.input
             self._prefix = keras.Model(model.input, tensor)
+
+    @property
+    def width(self) -> int | None:
+        """The size of the representation's last axis; None when it is the input."""
+        return None if self._prefix is None else int(self._prefix.output.shape[-1])
 
     def represent(self, inputs: np.ndarray) -> np.ndarray:
         """The float representation of model inputs (the inputs themselves, or a layer's)."""
@@ -96,6 +102,78 @@ class Probe:
             return self.model(representation, training=False)
         with _replaced(self.model.get_layer(self.layer), representation, self.side):
             return self.model(inputs, training=False)
+
+
+class EnsembleProbe:
+    """The probes of an ensemble's members seen as one probe.
+
+    When every member reads the input itself, they share the representation;
+    otherwise (embeddings) the representation is the members' representations side by
+    side on the last axis, each member differentiating its own part. Gradients are
+    those of the members' weighted logits, so the attributions of a linear method
+    (gradients, integrated gradients, SmoothGrad) are the weighted average of the
+    members' attributions. :meth:`logits` returns what the ensemble predicts: for a
+    classifier the log of its averaged probabilities, for a regressor the weighted
+    average of the members' outputs.
+    """
+
+    def __init__(
+        self, parts: list[Probe], weights: list[float], classification: bool
+    ) -> None:
+        self.parts = parts
+        total = float(sum(weights))
+        self.weights = [float(w) / total for w in weights]
+        self.classification = classification
+        self.shared = all(part.layer is None for part in parts)
+        self.layer = parts[0].layer
+
+    def represent(self, inputs: np.ndarray) -> np.ndarray:
+        if self.shared:
+            return self.parts[0].represent(inputs)
+        return np.concatenate([part.represent(inputs) for part in self.parts], axis=-1)
+
+    def split(self, z: np.ndarray) -> list[np.ndarray]:
+        """Each member's part of a representation."""
+        if self.shared:
+            return [z] * len(self.parts)
+        widths = [int(part.width or 0) for part in self.parts]
+        return np.split(z, np.cumsum(widths)[:-1], axis=-1)
+
+    def logits(self, inputs: np.ndarray, representation: np.ndarray) -> np.ndarray:
+        outputs = [
+            part.logits(inputs, z)
+            for part, z in zip(self.parts, self.split(representation), strict=True)
+        ]
+        if not self.classification:
+            return _weighted_sum(self.weights, outputs)
+        probabilities = _weighted_sum(self.weights, [softmax(o) for o in outputs])
+        return np.log(np.maximum(probabilities, 1e-30)).astype(np.float32)
+
+    def gradient(
+        self, inputs: np.ndarray, representation: np.ndarray, targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        values, gradients = [], []
+        for part, z in zip(self.parts, self.split(representation), strict=True):
+            value, gradient = part.gradient(inputs, z, targets)
+            values.append(value)
+            gradients.append(gradient)
+        value = _weighted_sum(self.weights, values)
+        if self.shared:
+            return value, _weighted_sum(self.weights, gradients)
+        weighted = [w * g for w, g in zip(self.weights, gradients, strict=True)]
+        return value, np.concatenate(weighted, axis=-1)
+
+
+def _weighted_sum(weights: list[float], arrays: list[np.ndarray]) -> np.ndarray:
+    total = np.zeros_like(arrays[0], dtype=np.float32)
+    for weight, array in zip(weights, arrays, strict=True):
+        total += weight * array
+    return total
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 @contextmanager

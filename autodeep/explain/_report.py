@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autodeep._ensemble import STATE as ENSEMBLE
 from autodeep._reference import STATE as REFERENCE
 from autodeep.explain import _figures as figures
 from autodeep.explain import _html
@@ -126,15 +127,39 @@ def _summary(context: Context) -> Section:
         f"designs ({completed} completed) in {seconds:.0f} seconds ({budget})."
     )
     texts = [what, headline, baseline, search]
-    reference = _reference_sentence(estimator)
-    if reference:
-        texts.append(reference)
+    for sentence in (_ensemble_sentence(estimator), _reference_sentence(estimator)):
+        if sentence:
+            texts.append(sentence)
     return Section("summary", "Summary", [_html.paragraphs(texts)])
 
 
 def _searched(board: pd.DataFrame) -> pd.DataFrame:
-    """The leaderboard's trials, without the reference model's row."""
-    return board[board["state"] != REFERENCE]
+    """The leaderboard's trials, without the ensemble's and the reference's rows."""
+    return board[~board["state"].isin([ENSEMBLE, REFERENCE])]
+
+
+def _ensemble_sentence(estimator: Any) -> str | None:
+    """What the model is when it averages several designs."""
+    board = estimator.leaderboard_
+    rows = board[board["state"] == ENSEMBLE]
+    if rows.empty:
+        return None
+    members = int((board.get("ensemble_weight", pd.Series(dtype=float)) > 0).sum()) - 1
+    column = _score_column(board)
+    if column == "val_loss":
+        scores = f"a validation loss of {float(rows[column].iloc[0]):.4g}"
+    else:
+        metric = column.removeprefix("val_").replace("_", " ")
+        scores = (
+            f"{metric} {float(rows[column].iloc[0]):.3f} on the validation part, where "
+            f"the best single design scored {float(estimator.best_score_):.3f}"
+        )
+    return (
+        f"The model is a weighted average of {members} of these designs, chosen "
+        f"because together they did better than any one alone: {scores}. The average "
+        "was chosen on that same validation part, so its score there flatters it a "
+        "little."
+    )
 
 
 def _reference_sentence(estimator: Any) -> str | None:

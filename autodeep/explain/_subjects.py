@@ -10,20 +10,22 @@ deletion check.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
 import numpy as np
 import scipy.sparse
 
-from autodeep.explain._probe import Probe
+from autodeep._ensemble import members_of
+from autodeep.explain._probe import EnsembleProbe, Probe
 
 
 class Subject:
     """Base class; see the module docstring. ``kind`` is tabular, image or text."""
 
     kind: str
-    probe: Probe
+    probe: Probe | EnsembleProbe
     inputs: np.ndarray
     z: np.ndarray
     unit_names: list[list[str]]
@@ -32,6 +34,21 @@ class Subject:
         self.estimator = estimator
         self.X = estimator._validate_X(X, reset=False)
         self.model = estimator.model_
+        # An ensemble's member networks and weights; a single network is its own.
+        self.members, self.weights = members_of(self.model) or ([self.model], [1.0])
+
+    def _probe(self, layer_of: Callable[[Any], str | None]) -> Probe | EnsembleProbe:
+        """The probe on each member's ``layer_of(member)`` representation."""
+        parts = [Probe(member, layer_of(member)) for member in self.members]
+        if len(parts) == 1:
+            return parts[0]
+        classification = hasattr(self.estimator, "classes_")
+        return EnsembleProbe(parts, self.weights, classification)
+
+    @property
+    def heaviest(self) -> Any:
+        """The member network with the largest weight (the network itself if single)."""
+        return self.members[int(np.argmax(self.weights))]
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -88,9 +105,13 @@ class TabularSubject(Subject):
         preprocessor = estimator.preprocessor_
         sources = preprocessor.source_columns()
         embedded = any(
-            layer.name == "category_embedding" for layer in self.model.layers
+            layer.name == "category_embedding"
+            for member in self.members
+            for layer in member.layers
         )
-        self.probe = Probe(self.model, "category_embedding" if embedded else None)
+        self.probe = self._probe(
+            lambda member: "category_embedding" if embedded else None
+        )
         self.inputs = self._encode(self.X)
         self.z = self.probe.represent(self.inputs)
         if embedded:
@@ -104,7 +125,7 @@ class TabularSubject(Subject):
             widths = [embedding_size(c) for c in preprocessor.cardinalities_]
             sources = dense + [
                 c for c, w in zip(codes, widths, strict=True) for _ in range(w)
-            ]
+            ] * len(self.members)  # members' representations side by side
         self.columns = list(preprocessor.column_kinds_)
         position = {column: i for i, column in enumerate(self.columns)}
         self.groups = np.zeros((len(sources), len(self.columns)), dtype=np.float32)
@@ -132,7 +153,7 @@ class ImageSubject(Subject):
 
     def __init__(self, estimator: Any, X: Any) -> None:
         super().__init__(estimator, X)
-        self.probe = Probe(self.model, None)
+        self.probe = self._probe(lambda member: None)
         self.inputs = self._encode(self.X)
         self.z = self.inputs
         height, width = self.inputs.shape[1:3]
@@ -153,11 +174,13 @@ class ImageSubject(Subject):
     @property
     def has_feature_map(self) -> bool:
         """Whether the model is convolutional: Grad-CAM reads ``head_pool``'s input."""
-        return any(layer.name == "head_pool" for layer in self.model.layers)
+        return any(layer.name == "head_pool" for layer in self.heaviest.layers)
 
     def feature_map_probe(self) -> Probe:
-        """A probe on the last feature map (the input of ``head_pool``)."""
-        return Probe(self.model, "head_pool", side="input")
+        """A probe on the last feature map (the input of ``head_pool``); for an
+        ensemble, the feature map of its heaviest member (members' feature maps do
+        not align, so their Grad-CAM maps are not averaged)."""
+        return Probe(self.heaviest, "head_pool", side="input")
 
     def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
         if attributions.ndim == 4:
@@ -192,12 +215,8 @@ class TextSubject(Subject):
         super().__init__(estimator, X)
         self.encoder = estimator.preprocessor_[-1]
         self.texts = estimator.preprocessor_[0].transform(self.X)
-        names = {layer.name for layer in self.model.layers}
-        layer = next(
-            (n for n in ("token_embedding", "token_position_embedding") if n in names),
-            None,
-        )
-        self.probe = Probe(self.model, layer)
+        self.probe = self._probe(_token_layer)
+        layer = self.probe.layer
         self.spread: list[Any] | None = None
         self.inputs = self._encode(self.texts)
         self.z = self.probe.represent(self.inputs)
@@ -223,10 +242,12 @@ class TextSubject(Subject):
         layer normalization is so steep that integrated gradients would need many
         more steps to add up.
         """
-        if value is None and self.probe.layer == "token_position_embedding":
-            layer = self.model.get_layer("token_position_embedding")
-            positions = keras.ops.convert_to_numpy(layer.position_embeddings)
-            self.reference = positions[: self.z.shape[1]].astype(np.float32)
+        parts = getattr(self.probe, "parts", [self.probe])
+        if value is None and any(p.layer == "token_position_embedding" for p in parts):
+            length = self.z.shape[1]
+            self.reference = np.concatenate(
+                [_position_reference(p, length) for p in parts], axis=-1
+            )
             self.baseline_name = "position embeddings only"
             baseline = np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
         else:
@@ -269,6 +290,24 @@ class TextSubject(Subject):
         )
         inputs = self._encode(texts)
         return inputs, self.probe.represent(inputs)
+
+
+def _token_layer(model: Any) -> str | None:
+    """The embedding a text network's explanations differentiate (None: TF-IDF)."""
+    names = {layer.name for layer in model.layers}
+    return next(
+        (n for n in ("token_embedding", "token_position_embedding") if n in names),
+        None,
+    )
+
+
+def _position_reference(probe: Probe, length: int) -> np.ndarray:
+    """A member's default baseline: its position embeddings, or zeros without any."""
+    if probe.layer != "token_position_embedding":
+        return np.zeros((length, int(probe.width or 0)), np.float32)
+    layer = probe.source.get_layer("token_position_embedding")
+    positions = keras.ops.convert_to_numpy(layer.position_embeddings)
+    return positions[:length].astype(np.float32)
 
 
 def _ngram_tokens(

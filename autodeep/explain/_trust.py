@@ -18,7 +18,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from autodeep.explain._explain import class_positions, explain
-from autodeep.explain._explanation import Explanation, _softmax
+from autodeep.explain._explanation import Explanation
+from autodeep.explain._probe import softmax
 from autodeep.explain._subjects import Subject, make_subject
 
 # A method passes the randomization check when its maps' mean rank correlation with
@@ -146,7 +147,7 @@ def _deletion_curves(
     inputs, z = subject.removed(row, masks.reshape(-1, n))
     logits = subject.probe.logits(inputs, z)
     scores = (
-        _softmax(logits)[:, target]
+        softmax(logits)[:, target]
         if hasattr(subject.estimator, "classes_")
         else logits[:, target]
     ).reshape(len(orders), len(counts))

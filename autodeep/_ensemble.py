@@ -1,0 +1,143 @@
+"""Post-hoc ensembling of the search's best trials.
+
+Greedy ensemble selection with replacement (Caruana et al., 2004): start from nothing
+and, ``size`` times, add the candidate whose inclusion gives the weighted average of
+validation outputs (class probabilities, or standardized targets) with the lowest
+validation objective; a candidate may be picked several times. A member's weight is
+the share of picks it got. Candidates are the best complete trials this process
+trained, kept in memory with their weights and validation outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# How many of the best trials are kept as candidates.
+CANDIDATES = 10
+# The leaderboard state of the ensemble's row.
+STATE = "ensemble"
+
+
+@dataclass
+class Candidate:
+    """One complete trial, as the ensemble needs it."""
+
+    number: int
+    value: float
+    params: dict[str, Any]
+    epochs: int  # the trial's best epoch: how long a refit trains it
+    weights: list[np.ndarray]
+    outputs: np.ndarray  # validation outputs at the best epoch
+    encoding: str = ""  # the trial's input encoding (text: its vectorizer settings)
+    seconds: float = 0.0  # how long the trial took
+
+
+def keep(kept: list[Candidate], candidate: Candidate, limit: int) -> list[Candidate]:
+    """``kept`` with ``candidate`` added, best (lowest value) first, at most ``limit``."""
+    ranked = sorted([*kept, candidate], key=lambda c: (c.value, c.number))
+    return ranked[: max(1, limit)]
+
+
+def select(
+    candidates: list[Candidate],
+    objective: Callable[[np.ndarray, np.ndarray], float],
+    y_val: np.ndarray,
+    size: int,
+) -> tuple[dict[int, float], float]:
+    """Member weights (candidate index -> share of ``size`` picks) and the ensemble's
+    validation objective. Ties go to the better-ranked candidate."""
+    total = np.zeros_like(candidates[0].outputs, dtype=np.float64)
+    counts = np.zeros(len(candidates), dtype=np.int64)
+    value = np.inf
+    for step in range(1, size + 1):
+        values = [objective(y_val, (total + c.outputs) / step) for c in candidates]
+        pick = int(np.argmin(values))
+        counts[pick] += 1
+        total += candidates[pick].outputs
+        value = float(values[pick])
+    weights = {int(i): float(n / size) for i, n in enumerate(counts) if n}
+    return weights, value
+
+
+@dataclass
+class Ensemble:
+    """The selected members (best first), their weights, and the ensemble's
+    validation objective, score and loss (optimistic: selected on that data)."""
+
+    members: list[Candidate]
+    weights: list[float]
+    value: float
+    score: float
+    loss: float
+
+    def describe(self) -> str:
+        parts = [
+            f"trial {m.number} ({w:.2f})"
+            for m, w in zip(self.members, self.weights, strict=True)
+        ]
+        return "weighted average of " + ", ".join(parts)
+
+
+def choose(
+    kept: list[Candidate], objective: Any, y_val: np.ndarray, size: int
+) -> Ensemble | None:
+    """The ensemble of ``kept`` candidates, or None when no average of two or more
+    does better on validation than the best candidate alone.
+
+    Members share the best candidate's input encoding, so they take one input.
+    """
+    if size < 2 or len(kept) < 2:
+        return None
+    pool = [c for c in kept if c.encoding == kept[0].encoding]
+    if len(pool) < 2:
+        return None
+    picked, value = select(pool, objective, y_val, size)
+    if len(picked) < 2 or value >= objective(y_val, pool[0].outputs):
+        return None
+    order = sorted(picked, key=lambda i: (-picked[i], i))
+    members = [pool[i] for i in order]
+    weights = [picked[i] for i in order]
+    average = sum(w * m.outputs for m, w in zip(members, weights, strict=True))
+    return Ensemble(
+        members,
+        weights,
+        value,
+        objective.score(y_val, average),
+        objective.loss(y_val, average),
+    )
+
+
+def combine(members: list[Any], weights: list[float]) -> Any:
+    """One Keras model whose output is the weighted average of ``members``' outputs."""
+    import keras
+
+    from autodeep._layers import WeightedAverage
+
+    first = members[0]
+    inputs = keras.Input(shape=first.input.shape[1:], dtype=first.input.dtype)
+    # Each member gets its own name: the builders name every network alike.
+    named = [
+        keras.Model(m.input, m.output, name=f"member_{i}")
+        for i, m in enumerate(members)
+    ]
+    outputs = WeightedAverage(weights, name="ensemble_average")(
+        [member(inputs) for member in named]
+    )
+    return keras.Model(inputs, outputs, name="ensemble")
+
+
+def members_of(model: Any) -> tuple[list[Any], list[float]] | None:
+    """The member models and weights of a :func:`combine` model; None for a single
+    network."""
+    import keras
+
+    try:
+        average = model.get_layer("ensemble_average")
+    except ValueError:
+        return None
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    return members, list(average.weights_)
