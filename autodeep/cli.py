@@ -16,6 +16,7 @@ LEADERBOARD_COLUMNS = [
     "val_loss",
     "epochs",
     "seconds",
+    "ensemble_weight",
 ]
 PARAM_COLUMNS = [
     "depth",
@@ -142,6 +143,9 @@ def _demo(args: argparse.Namespace) -> int:
         print("\nLeaderboard (best first):")
         print(board[columns].to_string(index=False))
     print(f"\nBest configuration: {clf.best_params_}")
+    if "ensemble_weight" in board:
+        members = int((board["ensemble_weight"] > 0).sum()) - 1
+        print(f"The model averages {members} trials (weights in ensemble_weight).")
     print(f"Fit time: {seconds:.1f} s (search and refit)")
     print(f"Held-out test accuracy: {clf.score(X_test, y_test):.4f}")
     return 0

@@ -30,8 +30,9 @@ def diabetes():
 
 
 def searched(board):
-    """The rows of ``leaderboard_`` that are trials of the search (not the reference)."""
-    return board[board["state"] != "reference"]
+    """The rows of ``leaderboard_`` that are trials of the search (not the ensemble's
+    or the reference model's)."""
+    return board[~board["state"].isin(["ensemble", "reference"])]
 
 
 def random_suggest(seed):

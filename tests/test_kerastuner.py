@@ -23,6 +23,7 @@ NOT_PARAMS = {
     "beats_constant",
     "epochs",
     "seconds",
+    "ensemble_weight",
     "reason",
 }
 
@@ -122,6 +123,7 @@ def test_kerastuner_search(
     assert len(board) == 2 and set(board["state"]) == {"complete"}
     assert [c for c in board.columns if c in optuna_columns] == optuna_columns
     assert set(board.columns) - set(optuna_columns) <= set(MLP_DEFAULTS) | {
+        "ensemble_weight",
         "units_2",
         "units_3",
         "momentum",
