@@ -33,6 +33,9 @@ from autodeep.search_spaces._space import SearchSpace
 
 logger = logging.getLogger("autodeep")
 SEED_MAX = 2**31 - 1
+# With ensembling on, the search keeps time to refit this many trials of the best's
+# cost (the ensemble's members are refit on all rows too).
+ENSEMBLE_RESERVE = 2
 
 
 @dataclass
@@ -198,9 +201,7 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     configs = [(best.params, best.epochs)]
     if ensemble is not None:
         configs = [(m.params, m.epochs) for m in ensemble.members]
-    final = None
-    if ensemble is None or _time_to_refit(ensemble, trials):
-        final = _refit(plan, X, y, configs, settings, clock, timings)
+    final = _refit(plan, X, y, configs, settings, clock, timings)
     if final is None:
         final = (*trials.trained_models(configs), trials.stage.target)
     models, preprocessor, target = final
@@ -226,29 +227,36 @@ def _ensemble(
     """The ensemble of the best trials this process ran, if it beats the best alone.
 
     Only when the best trial is among them (with several workers it may have run
-    elsewhere, and its validation outputs with it)."""
+    elsewhere, and its validation outputs with it), and only of trials that the time
+    left can refit: the best ones in order, as long as their refits fit."""
     started = time.time()
     ensemble = None
     if trials.kept and trials.kept[0].params == best.params:
+        pool = _affordable(trials.kept, trials)
         ensemble = choose(
-            trials.kept, trials.objective, trials.val[1], settings.ensemble_size
+            pool,
+            trials.objective,
+            trials.val[1],
+            settings.ensemble_size,
+            stratify=trials.plan.task.stratify,
         )
     timings["ensemble"] = time.time() - started
     return ensemble
 
 
-def _time_to_refit(ensemble: Ensemble, trials: Trials) -> bool:
-    """Whether the time left is enough to refit every member of ``ensemble``."""
-    needed = trials.growth * sum(m.seconds for m in ensemble.members)
-    if not trials.settings.refit or trials.clock.remaining() >= needed:
-        return True
-    logger.info(
-        "no time left to refit the ensemble's %d members (about %.0f s); keeping "
-        "them as trained",
-        len(ensemble.members),
-        needed,
-    )
-    return False
+def _affordable(kept: list[Candidate], trials: Trials) -> list[Candidate]:
+    """The best of ``kept`` (always) and the next ones whose refits, added up, fit in
+    the time left (all of them without a refit or a time budget)."""
+    left = trials.clock.remaining()
+    if not trials.settings.refit or not math.isfinite(left):
+        return kept
+    pool, needed = kept[:1], trials.growth * kept[0].seconds
+    for candidate in kept[1:]:
+        needed += trials.growth * candidate.seconds
+        if needed > left:
+            break
+        pool.append(candidate)
+    return pool
 
 
 def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:
@@ -474,10 +482,13 @@ class Trials:
         )
 
     def reserve(self) -> float:
-        """Seconds to keep for refitting the best configuration found so far."""
+        """Seconds to keep for refitting the best configuration found so far; with
+        ensembling, for two configurations of its cost (so that an ensemble of the
+        best and another trial can be refit too)."""
         if self.best_seconds is None or not self.settings.refit:
             return 0.0
-        return self.best_seconds * self.growth
+        members = ENSEMBLE_RESERVE if self.settings.ensemble_size > 1 else 1
+        return self.best_seconds * self.growth * members
 
     def out_of_time(self, typical: float) -> bool:
         """Whether a trial of ``typical`` seconds can no longer start."""
