@@ -233,13 +233,7 @@ def _ensemble(
     ensemble = None
     if trials.kept and trials.kept[0].params == best.params:
         pool = _affordable(trials.kept, trials)
-        ensemble = choose(
-            pool,
-            trials.objective,
-            trials.val[1],
-            settings.ensemble_size,
-            stratify=trials.plan.task.stratify,
-        )
+        ensemble = choose(pool, trials.objective, trials.val[1], settings.ensemble_size)
     timings["ensemble"] = time.time() - started
     return ensemble
 

@@ -18,9 +18,6 @@ import numpy as np
 
 # How many of the best trials are kept as candidates.
 CANDIDATES = 10
-# Folds of the validation rows that check an ensemble's gain on rows it was not
-# selected on (see held_out_gain).
-FOLDS = 5
 # The leaderboard state of the ensemble's row.
 STATE = "ensemble"
 
@@ -66,40 +63,6 @@ def select(
     return weights, value
 
 
-def held_out_gain(
-    outputs: list[np.ndarray],
-    objective: Callable[[np.ndarray, np.ndarray], float],
-    y_val: np.ndarray,
-    size: int,
-    stratify: bool,
-) -> float:
-    """How much better greedy selection does than picking the best candidate, on
-    validation rows that neither saw (positive: the ensemble is better).
-
-    Both procedures are cross-validated over the validation rows (``FOLDS`` folds,
-    stratified for classification): on each fold's other rows one picks the best
-    candidate and the other selects an ensemble, and both are scored on the fold.
-    Selecting weights on the rows that score them flatters an ensemble, most on a
-    small validation part; this does not.
-    """
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    n_folds = min(FOLDS, len(y_val))
-    splitter: Any = KFold(n_folds, shuffle=True, random_state=0)
-    if stratify and np.bincount(y_val.astype(int)).min() >= n_folds:
-        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=0)
-    single = ensemble = 0.0
-    for fit_rows, score_rows in splitter.split(np.zeros(len(y_val)), y_val):
-        y_fit, y_score = y_val[fit_rows], y_val[score_rows]
-        best = int(np.argmin([objective(y_fit, o[fit_rows]) for o in outputs]))
-        weights, _ = select([o[fit_rows] for o in outputs], objective, y_fit, size)
-        average = sum(w * outputs[i][score_rows] for i, w in weights.items())
-        share = len(score_rows) / len(y_val)
-        single += share * objective(y_score, outputs[best][score_rows])
-        ensemble += share * objective(y_score, average)
-    return single - ensemble
-
-
 @dataclass
 class Ensemble:
     """The selected members (best first), their weights, and the ensemble's
@@ -120,15 +83,10 @@ class Ensemble:
 
 
 def choose(
-    kept: list[Candidate],
-    objective: Any,
-    y_val: np.ndarray,
-    size: int,
-    stratify: bool = False,
+    kept: list[Candidate], objective: Any, y_val: np.ndarray, size: int
 ) -> Ensemble | None:
     """The ensemble of ``kept`` candidates, or None when no average of two or more
-    does better than the best candidate alone: on the validation part, and on
-    validation rows the selection did not see (:func:`held_out_gain`).
+    does better on validation than the best candidate alone.
 
     Members share the best candidate's input encoding, so they take one input.
     """
@@ -140,12 +98,6 @@ def choose(
     outputs = [c.outputs for c in pool]
     picked, value = select(outputs, objective, y_val, size)
     if len(picked) < 2 or value >= objective(y_val, pool[0].outputs):
-        return None
-    try:
-        gain = held_out_gain(outputs, objective, y_val, size, stratify)
-    except ValueError:  # a scorer that cannot score a fold (a class missing there)
-        return None
-    if gain <= 0:
         return None
     order = sorted(picked, key=lambda i: (-picked[i], i))
     members = [pool[i] for i in order]

@@ -580,6 +580,13 @@ def main() -> None:
         metavar="PATH",
         help="Python of an environment with autogluon.tabular: adds AutoGluon columns",
     )
+    parser.add_argument(
+        "--autogluon-variants",
+        nargs="+",
+        choices=["default", "nn"],
+        default=["default", "nn"],
+        help="AutoGluon's default presets and/or its neural network alone (default: both)",
+    )
     args = parser.parse_args()
 
     if args.list:
@@ -620,7 +627,10 @@ def main() -> None:
     autodeep_models = [model for model, _, _ in autodeep_runs]
     autogluon_models: list[tuple[str, str, float]] = []
     if args.autogluon_python:
-        for variant, label in [("default", "AG default"), ("nn", "AG NN_TORCH")]:
+        labels = {"default": "AG default", "nn": "AG NN_TORCH"}
+        for variant, label in labels.items():
+            if variant not in args.autogluon_variants:
+                continue
             autogluon_models += [(f"{label} {b}s", variant, b) for b in budgets]
     ranked = [*autodeep_models, HGB, LINEAR, *(m for m, _, _ in autogluon_models)]
     shown = [*autodeep_models, *([REFERENCE] if autodeep_models else []), HGB, LINEAR]

@@ -21,7 +21,6 @@ from autodeep._ensemble import (
     Candidate,
     choose,
     combine,
-    held_out_gain,
     members_of,
     select,
 )
@@ -55,24 +54,6 @@ def test_greedy_selection_averages_complementary_candidates():
     assert set(weights) == {0, 1} and sum(weights.values()) == pytest.approx(1.0)
     assert weights[0] == pytest.approx(0.5)
     assert value < min(_log_loss(y, o) for o in (sure, other, bad))
-
-
-def test_an_ensemble_must_also_win_on_rows_it_was_not_selected_on():
-    # Regression, squared error: candidates whose errors are independent average
-    # out, so the ensemble wins on held-out rows too...
-    rng = np.random.default_rng(0)
-    y = rng.normal(size=60)
-
-    def squared_error(y_true, outputs):
-        return float(np.mean((y_true - outputs[:, 0]) ** 2))
-
-    independent = [(y + rng.normal(0, 1, 60))[:, None] for _ in range(5)]
-    assert held_out_gain(independent, squared_error, y, 20, stratify=False) > 0
-    # ... while one good candidate beside copies of a bad one gains nothing there:
-    # whatever the selection does, it cannot beat the good one.
-    good = (y + rng.normal(0, 0.1, 60))[:, None]
-    bad = (y + rng.normal(0, 3, 60))[:, None]
-    assert held_out_gain([good, bad, bad], squared_error, y, 20, False) <= 0
 
 
 def test_no_ensemble_when_the_best_alone_cannot_be_beaten():
