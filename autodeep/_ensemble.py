@@ -131,6 +131,14 @@ def combine(members: list[Any], weights: list[float]) -> Any:
     return keras.Model(inputs, outputs, name="ensemble")
 
 
+def member_count(board: Any) -> int:
+    """How many trials of a ``leaderboard_`` the ensemble averages (0 without one)."""
+    if "ensemble_weight" not in board:
+        return 0
+    trials = board[board["state"] != STATE]
+    return int((trials["ensemble_weight"] > 0).sum())
+
+
 def members_of(model: Any) -> tuple[list[Any], list[float]] | None:
     """The member models and weights of a :func:`combine` model; None for a single
     network."""

@@ -123,6 +123,7 @@ def _demo(args: argparse.Namespace) -> int:
     from sklearn.model_selection import train_test_split
 
     from autodeep import TabularClassifier
+    from autodeep._ensemble import member_count
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -143,8 +144,8 @@ def _demo(args: argparse.Namespace) -> int:
         print("\nLeaderboard (best first):")
         print(board[columns].to_string(index=False))
     print(f"\nBest configuration: {clf.best_params_}")
-    if "ensemble_weight" in board:
-        members = int((board["ensemble_weight"] > 0).sum()) - 1
+    members = member_count(board)
+    if members:
         print(f"The model averages {members} trials (weights in ensemble_weight).")
     print(f"Fit time: {seconds:.1f} s (search and refit)")
     print(f"Held-out test accuracy: {clf.score(X_test, y_test):.4f}")

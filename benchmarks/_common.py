@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import platform
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +18,20 @@ def table(header: list[str], rows: list[list[str]]) -> None:
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print()
+
+
+def machine(packages: list[str]) -> str:
+    """``Machine: <platform>, <n> CPUs, Python <version>; <package> <version>, ...``."""
+    libs = []
+    for package in packages:
+        try:
+            libs.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            libs.append(f"{package} (not installed)")
+    return (
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; {', '.join(libs)}"
+    )
 
 
 def movie_sentences() -> tuple[list[str], list[str]] | None:

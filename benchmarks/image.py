@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-from _common import table
+from _common import machine, table
 from PIL import Image
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
@@ -174,13 +172,7 @@ def main() -> None:
         folder = Path(tmp)
         from_disk = throughput(args, clf.best_params_, splits[0], splits[2], folder)
         memory(args, from_disk, splits[1], folder)
-    libs = ", ".join(
-        f"{p} {version(p)}" for p in ["tensorflow", "keras", "optuna", "pillow"]
-    )
-    print(
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; {libs}"
-    )
+    print(machine(["tensorflow", "keras", "optuna", "pillow"]))
 
 
 if __name__ == "__main__":

@@ -31,14 +31,13 @@ import importlib.util
 import json
 import logging
 import os
-import platform
 import resource
 import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from _common import table
+from _common import machine, table
 
 BACKENDS = ("tensorflow", "jax", "torch")
 SPACE = {"depth": 1, "units": 32, "batch_size": 64, "batch_norm": False}
@@ -216,12 +215,10 @@ def main() -> None:
             ]
         )
     table(header, rows)
-    libs = ", ".join(f"{p} {version(p)}" for p in ["keras", "optuna", "scikit-learn"])
     print(
         f"breast_cancer, {args.epochs} epochs a trial, "
         f"{'default search space' if args.default_space else 'small fixed network'}. "
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; {libs}; load average "
+        f"{machine(['keras', 'optuna', 'scikit-learn'])}; load average "
         f"{os.getloadavg()[0]:.1f} at the end"
     )
 

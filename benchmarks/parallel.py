@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
-from importlib.metadata import version
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from _common import machine
 from sklearn.datasets import make_classification
 
 from autodeep import TabularClassifier
@@ -85,11 +84,9 @@ def main() -> None:
             f"| {r['per_minute'] / base:.2f}x | {r['trial_seconds']:.2f} "
             f"| {r['wall']:.1f} |"
         )
-    libs = ", ".join(f"{p} {version(p)}" for p in ["tensorflow", "keras", "optuna"])
     print(
-        f"\n{args.rows} rows x 20 features, {args.epochs} epochs a trial. Machine: "
-        f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; {libs}"
+        f"\n{args.rows} rows x 20 features, {args.epochs} epochs a trial. "
+        + machine(["tensorflow", "keras", "optuna"])
     )
 
 

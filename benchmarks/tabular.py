@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from collections.abc import Callable
-from importlib.metadata import version
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -43,6 +41,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Import Keras (and so TensorFlow) before timing anything, so the one-time
 # import is not counted in the first autodeep fit.
 import keras  # noqa: F401
+from _common import machine
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -207,14 +206,7 @@ def main() -> None:
             ],
         )
 
-    libs = ", ".join(
-        f"{pkg} {version(pkg)}"
-        for pkg in ["tensorflow", "keras", "optuna", "scikit-learn"]
-    )
-    print(
-        f"\nMachine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; {libs}"
-    )
+    print("\n" + machine(["tensorflow", "keras", "optuna", "scikit-learn"]))
 
 
 if __name__ == "__main__":

@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
-from importlib.metadata import version
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from _common import movie_sentences
+from _common import machine, movie_sentences
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -93,11 +91,7 @@ def main() -> None:
     board = clf.leaderboard_
     columns = ["trial", "state", "val_accuracy", "epochs", "seconds", "family"]
     print(board[[c for c in columns if c in board.columns]].to_string(index=False))
-    libs = ", ".join(f"{p} {version(p)}" for p in ["tensorflow", "keras", "optuna"])
-    print(
-        f"\nMachine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; {libs}"
-    )
+    print("\n" + machine(["tensorflow", "keras", "optuna"]))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,11 @@ class Probe:
             self._prefix = keras.Model(model.input, tensor)
 
     @property
+    def parts(self) -> list[Probe]:
+        """The single-network probes this one is made of: itself (see EnsembleProbe)."""
+        return [self]
+
+    @property
     def width(self) -> int | None:
         """The size of the representation's last axis; None when it is the input."""
         return None if self._prefix is None else int(self._prefix.output.shape[-1])

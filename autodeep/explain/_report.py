@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from autodeep._ensemble import STATE as ENSEMBLE
+from autodeep._ensemble import member_count
 from autodeep._reference import STATE as REFERENCE
 from autodeep.explain import _figures as figures
 from autodeep.explain import _html
@@ -144,7 +145,7 @@ def _ensemble_sentence(estimator: Any) -> str | None:
     rows = board[board["state"] == ENSEMBLE]
     if rows.empty:
         return None
-    members = int((board.get("ensemble_weight", pd.Series(dtype=float)) > 0).sum()) - 1
+    members = member_count(board)
     column = _score_column(board)
     if column == "val_loss":
         scores = f"a validation loss of {float(rows[column].iloc[0]):.4g}"

@@ -242,7 +242,7 @@ class TextSubject(Subject):
         layer normalization is so steep that integrated gradients would need many
         more steps to add up.
         """
-        parts = getattr(self.probe, "parts", [self.probe])
+        parts = self.probe.parts
         if value is None and any(p.layer == "token_position_embedding" for p in parts):
             length = self.z.shape[1]
             self.reference = np.concatenate(
