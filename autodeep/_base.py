@@ -8,6 +8,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from autodeep._folds import folds_for
 from autodeep.search import PRUNERS
 
 SEED_MAX = 2**31 - 1
@@ -79,6 +81,7 @@ class AutoDeepEstimator(BaseEstimator):
         y = self._validate_y(X, y)
         task, y_fit = self._task(y)
         plan = self._plan(task)
+        settings = replace(settings, folds=folds_for(self.cv, len(y_fit)))
         if settings.storage is not None:
             settings.study_attrs = _study_attrs(self, X, y, plan)
         return plan, X, y_fit, settings
@@ -103,6 +106,8 @@ class AutoDeepEstimator(BaseEstimator):
             raise ValueError(
                 "Set max_trials, time_budget or both: the search needs a limit."
             )
+        if self.cv not in (None, "auto"):
+            _check_int("cv", self.cv)
         if not 0 < self.validation_fraction < 1:
             raise ValueError(
                 f"validation_fraction must be between 0 and 1; got {self.validation_fraction!r}."

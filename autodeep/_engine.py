@@ -1,10 +1,11 @@
 """The fit driver: split, search, refit. Shared by every estimator.
 
-One ``fit`` is: split the data into a training and a validation part; fit preprocessing
-(and resampling, and the target scaling) on the training part only; run the search, each
-trial building a model from one sample of the space and training it with early stopping,
-pruning, a NaN stop and the time budget; then refit the best configuration on all the data
-for the number of epochs the search found.
+One ``fit`` is: split the data into a training and a validation part (or into ``folds``
+cross-validation folds); fit preprocessing (and resampling, and the target scaling) on
+each training part only; run the search, each trial building a model from one sample of
+the space and training it (once per fold) with early stopping, pruning, a NaN stop and
+the time budget; then refit the best configuration (or the ensemble's members) on all
+the data for the number of epochs the search found.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from autodeep import _backend
+from autodeep._data import subset
 from autodeep._ensemble import CANDIDATES, Candidate, Ensemble, choose, combine, keep
 from autodeep._ensemble import STATE as ENSEMBLE
 from autodeep._reference import STATE as REFERENCE
 from autodeep._reference import reference_row
 from autodeep._scoring import Objective, make_scorer, scoring_name
-from autodeep._tasks import Task
-from autodeep._training import TrialFailed, predict_array, train
+from autodeep._tasks import Regression, Task
+from autodeep._training import TrainOutcome, TrialFailed, predict_array, train
 from autodeep.search_spaces._space import SearchSpace
+from autodeep.search_spaces.tabular import learning_rate_schedule
 
 logger = logging.getLogger("autodeep")
 SEED_MAX = 2**31 - 1
@@ -57,6 +60,8 @@ class Settings:
     scoring: Any = None
     # Picks of the greedy ensemble selection; below 2, no ensemble.
     ensemble_size: int = 0
+    # Cross-validation folds of the search (1: one split, validation_fraction).
+    folds: int = 1
     storage: Any = None
     study_name: str | None = None
     n_jobs: int = 1
@@ -116,6 +121,18 @@ class Encoded:
     X: Any
     y: np.ndarray
     X_val: Any = None
+
+
+@dataclass
+class Fold:
+    """One training/validation split of the search data: the stage fit on its
+    training rows, its validation rows' network input and targets, and the objective
+    that scores them (in this fold's target units)."""
+
+    stage: Prepared
+    X_val: Any
+    y_val: np.ndarray
+    objective: Objective
 
 
 def encode(
@@ -233,7 +250,7 @@ def _ensemble(
     ensemble = None
     if trials.kept and trials.kept[0].params == best.params:
         pool = _affordable(trials.kept, trials)
-        ensemble = choose(pool, trials.objective, trials.val[1], settings.ensemble_size)
+        ensemble = choose(pool, trials.objective, trials.y_val, settings.ensemble_size)
     timings["ensemble"] = time.time() - started
     return ensemble
 
@@ -354,10 +371,46 @@ def _trials_for(
     clock: Clock,
     timings: dict[str, float],
 ) -> Trials:
-    X_train, X_val, y_train, y_val = _split(plan.task, X, y, settings)
-    stage = _prepare(plan, X_train, y_train, settings.seed)
-    val = (stage.preprocessor.transform(X_val), plan.task.encode(stage.target, y_val))
-    return Trials(plan, stage, val, settings, clock, timings, n_total=len(y))
+    folds = []
+    for train_rows, val_rows in _splits(plan.task, y, settings):
+        stage = _prepare(plan, _take(X, train_rows), y[train_rows], settings.seed)
+        objective = Objective(
+            plan.task,
+            stage.target,
+            make_scorer(settings.scoring),
+            scoring_name(settings.scoring),
+            stage.class_ratio,
+        )
+        X_val = stage.preprocessor.transform(_take(X, val_rows))
+        y_val = plan.task.encode(stage.target, y[val_rows])
+        folds.append(Fold(stage, X_val, y_val, objective))
+    return Trials(plan, folds, settings, clock, timings, n_total=len(y))
+
+
+def _take(X: Any, rows: np.ndarray) -> Any:
+    """Rows ``rows`` of a DataFrame, an array or a lazy image source."""
+    return X.iloc[rows] if isinstance(X, pd.DataFrame) else subset(X, rows)
+
+
+def _splits(
+    task: Task, y: np.ndarray, settings: Settings
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Training and validation row positions: one split of ``validation_fraction``,
+    or ``folds`` cross-validation folds (stratified for classification when every
+    class has enough rows)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    rows = np.arange(len(y))
+    if settings.folds <= 1:
+        train_rows, val_rows = _split(task, rows, y, settings)[:2]
+        return [(train_rows, val_rows)]
+    if task.stratify and np.bincount(y).min() >= settings.folds:
+        splitter: Any = StratifiedKFold(
+            settings.folds, shuffle=True, random_state=settings.seed
+        )
+    else:
+        splitter = KFold(settings.folds, shuffle=True, random_state=settings.seed)
+    return list(splitter.split(rows, y))
 
 
 def _split(task: Task, X: Any, y: np.ndarray, settings: Settings) -> list[Any]:
@@ -407,7 +460,9 @@ def _new_model(
     start = time.monotonic()
     model = plan.build_model(params, preprocessor, plan.task)
     model.compile(
-        optimizer=make_optimizer(params), loss=plan.task.loss(), **plan.compile_options
+        optimizer=make_optimizer(params),
+        loss=plan.task.loss(float(params.get("label_smoothing", 0.0))),
+        **plan.compile_options,
     )
     timings["keras_build"] += time.monotonic() - start
     return model
@@ -433,29 +488,29 @@ class Trials:
     def __init__(
         self,
         plan: Plan,
-        stage: Prepared,
-        val: tuple[np.ndarray, np.ndarray],
+        folds: list[Fold],
         settings: Settings,
         clock: Clock,
         timings: dict[str, float],
         n_total: int,
     ) -> None:
-        self.plan, self.stage, self.val = plan, stage, val
+        self.plan, self.folds = plan, folds
         self.settings, self.clock, self.timings = settings, clock, timings
-        self.growth = n_total / max(1, len(stage.y))  # refit data / trial data
-        self.objective = Objective(
-            plan.task,
-            stage.target,
-            make_scorer(settings.scoring),
-            scoring_name(settings.scoring),
-            stage.class_ratio,
-        )
+        # The first fold's stage and objective stand for the search (the reference
+        # model, the constant prediction); every fold's validation rows together, in
+        # the first fold's target units, are what trials and the ensemble are scored on.
+        self.stage, self.objective = folds[0].stage, folds[0].objective
+        self.y_val = np.concatenate([self.in_first_units(f, f.y_val) for f in folds])
+        # Refit data / trial data: a trial trains once per fold.
+        self.growth = n_total / max(1, sum(len(f.stage.y) for f in folds))
         # The validation objective of an input-blind prediction, for comparison; with
         # a scorer, this is also where a scorer that cannot score this task fails,
         # before any training.
-        constant = plan.task.constant_outputs(stage.y, len(val[1]), stage.class_weight)
+        constant = plan.task.constant_outputs(
+            self.stage.y, len(self.y_val), self.stage.class_weight
+        )
         try:
-            self.constant_value = self.objective(val[1], constant)
+            self.constant_value = self.objective(self.y_val, constant)
         except Exception as error:
             if settings.scoring is None:
                 raise
@@ -469,7 +524,8 @@ class Trials:
         # The best complete trials this process ran (best first), for the ensemble
         # and for a fit without refit.
         self.kept: list[Candidate] = []
-        self._last_encoded: tuple[str, Encoded] | None = None
+        # Per fold, the last network input built (see _encoded).
+        self._last_encoded: dict[int, tuple[str, Encoded]] = {}
         # Parameters the plan's per-trial encoding depends on (all when unknown).
         self.encoding_keys = (
             set(plan.encoding_keys) if plan.encoding_keys else set(plan.space)
@@ -498,17 +554,13 @@ class Trials:
         report: Callable[[float, int], bool] | None = None,
         epochs: int | None = None,
     ) -> TrialResult:
-        """Build and train ``params``; ``report(value, epoch)`` returns True to prune."""
+        """Build and train ``params`` once per fold; ``report(value, epoch)`` gets
+        the first fold's epochs and returns True to prune.
+
+        The trial's value is the objective of every fold's validation outputs
+        together (each fold's model at its best epoch); its epochs, the folds' mean
+        best epoch."""
         started = time.time()
-        encoded = self._encoded(params)
-        model = _new_model(
-            self.plan,
-            params,
-            encoded.preprocessor,
-            self.seed(number),
-            self.settings,
-            self.timings,
-        )
         # A trial that becomes the best must leave time for its own refit.
         own_limit = (self.clock.end + self.growth * started) / (1 + self.growth)
         deadline = min(self.clock.end - self.reserve(), own_limit)
@@ -517,51 +569,120 @@ class Trials:
             self.on_epoch(number, epoch + 1)
             return report is not None and report(value, epoch)
 
-        validation = (encoded.X_val, self.val[1])
-        outcome = train(
-            model,
-            (encoded.X, encoded.y),
-            epochs=epochs or self.settings.max_epochs,
-            batch_size=int(params["batch_size"]),
-            deadline=time.monotonic() + (deadline - time.time()),
-            validation=validation,
-            objective=self.objective,
-            patience=self.settings.n_iter_no_change,
-            class_weight=self.stage.class_weight,
-            report=on_epoch,
-            verbose=2 if self.settings.verbose >= 2 else 0,
+        stop_at = time.monotonic() + (deadline - time.time())
+        parts, outcomes, weights = self._train_folds(
+            params, number, epochs, on_epoch, stop_at
         )
-        predict_start = time.monotonic()
-        outputs = predict_array(model, encoded.X_val)
-        self.timings["keras_predict"] += time.monotonic() - predict_start
-        self.timings["keras_train"] += outcome.seconds
+        first = outcomes[0]
+        pruned = first.pruned
+        # The validation rows of the folds done (a prefix of y_val).
+        y_done = self.y_val[: sum(len(f.y_val) for f in self.folds[: len(parts)])]
+        outputs = np.concatenate(parts) if parts else None
+        value = first.best_value if outputs is None else self.objective(y_done, outputs)
+        best_epoch = round(float(np.mean([o.best_epoch for o in outcomes])))
         attrs: dict[str, Any] = {
-            "score": self.objective.score(self.val[1], outputs),
-            "loss": self.objective.loss(self.val[1], outputs),
-            "best_value": outcome.best_value,
-            "best_epoch": outcome.best_epoch,
-            "epochs": outcome.epochs_run,
+            "best_value": value,
+            "best_epoch": max(1, best_epoch),
+            "epochs": max(o.epochs_run for o in outcomes),
             "seconds": time.time() - started,
-            "history": outcome.history,
+            "history": first.history,
         }
-        if outcome.pruned:
-            attrs["reason"] = f"pruned after epoch {outcome.epochs_run}"
-        elif outcome.timed_out:
+        if outputs is not None:
+            attrs["score"] = self.objective.score(y_done, outputs)
+            attrs["loss"] = self.objective.loss(y_done, outputs)
+        partial = len(parts) < len(self.folds)
+        if pruned:
+            attrs["reason"] = f"pruned after epoch {first.epochs_run}"
+        elif partial:
+            attrs["reason"] = (
+                f"stopped early by time_budget ({len(parts)} of "
+                f"{len(self.folds)} folds)"
+            )
+        elif any(o.timed_out for o in outcomes):
             attrs["reason"] = "stopped early by time_budget"
-        if not outcome.pruned:
+        if outputs is not None:
             candidate = Candidate(
                 number,
-                outcome.best_value,
+                value,
                 dict(params),
-                outcome.best_epoch,
-                model.get_weights(),
+                attrs["best_epoch"],
+                weights,
                 outputs,
-                self._encoding_key(params),
+                # Outputs for some folds only: never averaged with other trials'.
+                self._encoding_key(params) + (" (some folds)" if partial else ""),
                 attrs["seconds"],
             )
             limit = CANDIDATES if self.settings.ensemble_size > 1 else 1
             self.kept = keep(self.kept, candidate, limit)
-        return TrialResult(outcome.best_value, attrs, outcome.pruned)
+        return TrialResult(value, attrs, pruned)
+
+    def _train_folds(
+        self,
+        params: dict[str, Any],
+        number: int,
+        epochs: int | None,
+        on_epoch: Callable[[float, int], bool],
+        stop_at: float,
+    ) -> tuple[list[np.ndarray], list[TrainOutcome], list[np.ndarray]]:
+        """Train ``params`` on each fold until ``stop_at`` (monotonic): the folds'
+        validation outputs (in the first fold's units), their outcomes, and the first
+        fold's weights. Stops after a pruned first fold, and at a later fold that
+        runs out of time."""
+        parts: list[np.ndarray] = []
+        outcomes: list[TrainOutcome] = []
+        weights: list[np.ndarray] = []
+        for index, fold in enumerate(self.folds):
+            encoded = self._encoded(params, index)
+            model = _new_model(
+                self.plan,
+                params,
+                encoded.preprocessor,
+                self.seed(number),
+                self.settings,
+                self.timings,
+            )
+            try:
+                outcome = train(
+                    model,
+                    (encoded.X, encoded.y),
+                    epochs=epochs or self.settings.max_epochs,
+                    batch_size=int(params["batch_size"]),
+                    deadline=stop_at,
+                    validation=(encoded.X_val, fold.y_val),
+                    objective=fold.objective,
+                    patience=self.settings.n_iter_no_change,
+                    class_weight=fold.stage.class_weight,
+                    report=on_epoch if index == 0 else None,
+                    learning_rate=learning_rate_schedule(
+                        params, self.settings.max_epochs
+                    ),
+                    verbose=2 if self.settings.verbose >= 2 else 0,
+                )
+            except TrialFailed:
+                # Out of time in a later fold: the folds done score the trial.
+                if index == 0 or time.monotonic() < stop_at:
+                    raise
+                break
+            self.timings["keras_train"] += outcome.seconds
+            outcomes.append(outcome)
+            if outcome.pruned:
+                break
+            predict_start = time.monotonic()
+            fold_outputs = predict_array(model, encoded.X_val)
+            self.timings["keras_predict"] += time.monotonic() - predict_start
+            parts.append(self.in_first_units(fold, fold_outputs))
+            if index == 0:
+                weights = model.get_weights()
+        return parts, outcomes, weights
+
+    def in_first_units(self, fold: Fold, values: np.ndarray) -> np.ndarray:
+        """Regression outputs or targets of ``fold`` in the first fold's standardized
+        units (each fold standardizes the target on its own training rows)."""
+        first = self.folds[0]
+        if fold is first or not isinstance(self.plan.task, Regression):
+            return values
+        original = self.plan.task.decode(fold.stage.target, values)
+        return self.plan.task.encode(first.stage.target, original)
 
     def trained_models(
         self, configs: list[tuple[Mapping[str, Any], int]]
@@ -596,6 +717,7 @@ class Trials:
             batch_size=int(params["batch_size"]),
             deadline=math.inf,
             class_weight=self.stage.class_weight,
+            learning_rate=learning_rate_schedule(params, self.settings.max_epochs),
         )
         self.timings["keras_train"] += outcome.seconds
         return model
@@ -608,20 +730,18 @@ class Trials:
             sorted((k, v) for k, v in params.items() if k in self.encoding_keys)
         )
 
-    def _encoded(self, params: Mapping[str, Any]) -> Encoded:
-        """The trial's network input; the last one is kept, as the next trial often
-        shares its preprocessing parameters."""
+    def _encoded(self, params: Mapping[str, Any], fold: int = 0) -> Encoded:
+        """The trial's network input on ``fold``; the last one of each fold is kept, as
+        the next trial often shares its preprocessing parameters."""
+        stage, X_val = self.folds[fold].stage, self.folds[fold].X_val
         if self.plan.encode is None:
-            return encode(
-                self.plan, params, self.stage, self.val[0], self.settings.seed
-            )
+            return encode(self.plan, params, stage, X_val, self.settings.seed)
         key = self._encoding_key(params)
-        if self._last_encoded is None or self._last_encoded[0] != key:
-            encoded = encode(
-                self.plan, params, self.stage, self.val[0], self.settings.seed
-            )
-            self._last_encoded = (key, encoded)
-        return self._last_encoded[1]
+        last = self._last_encoded.get(fold)
+        if last is None or last[0] != key:
+            encoded = encode(self.plan, params, stage, X_val, self.settings.seed)
+            last = self._last_encoded[fold] = (key, encoded)
+        return last[1]
 
 
 def failure_reason(error: BaseException) -> str:
@@ -661,6 +781,7 @@ def _refit(
                 batch_size=int(params["batch_size"]),
                 deadline=time.monotonic() + clock.remaining(),
                 class_weight=prepared.class_weight,
+                learning_rate=learning_rate_schedule(params, settings.max_epochs),
                 verbose=2 if settings.verbose >= 2 else 0,
             )
         except TrialFailed as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -186,3 +187,98 @@ class WeightedAverage(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "member_weights": self.weights_}
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
+class PeriodicEmbedding(keras.layers.Layer):
+    """Embed each of the leading ``n_numeric`` columns on its own; pass the rest through.
+
+    Column ``j``'s value ``x`` becomes ``relu(W_j [sin(2 pi c_j x), cos(2 pi c_j x)] +
+    b_j)``: ``frequencies`` trainable frequencies ``c_j`` per column (initialised from
+    a normal distribution with standard deviation ``scale``), then a linear map of
+    its own to ``width`` numbers (the PLR embedding of Gorishniy et al., 2022). A
+    network on such embeddings fits non-monotonic, sharp effects of a single
+    feature that a plain MLP on the raw value needs many units for.
+    """
+
+    def __init__(
+        self,
+        n_numeric: int,
+        frequencies: int = 16,
+        width: int = 16,
+        scale: float = 0.1,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.n_numeric = int(n_numeric)
+        self.frequencies = int(frequencies)
+        self.width = int(width)
+        self.scale = float(scale)
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        n, k = self.n_numeric, self.frequencies
+        self.coefficients = self.add_weight(
+            shape=(n, k),
+            initializer=keras.initializers.RandomNormal(stddev=self.scale),
+            name="coefficients",
+        )
+        self.kernel = self.add_weight(
+            shape=(n, 2 * k, self.width),
+            initializer=keras.initializers.RandomUniform(
+                -((2 * k) ** -0.5), (2 * k) ** -0.5
+            ),
+            name="kernel",
+        )
+        self.bias = self.add_weight(
+            shape=(n, self.width), initializer="zeros", name="bias"
+        )
+
+    def call(self, inputs: Any) -> Any:
+        n = self.n_numeric
+        angles = 2 * np.pi * inputs[:, :n, None] * self.coefficients[None]
+        periodic = ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+        embedded = ops.relu(
+            ops.einsum("bnf,nfd->bnd", periodic, self.kernel) + self.bias
+        )
+        flat = ops.reshape(embedded, (-1, n * self.width))
+        if inputs.shape[-1] == n:
+            return flat
+        return ops.concatenate([flat, inputs[:, n:]], axis=-1)
+
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[Any, ...]:
+        rest = input_shape[-1] - self.n_numeric  # type: ignore[operator]
+        return (input_shape[0], self.n_numeric * self.width + rest)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "n_numeric": self.n_numeric,
+            "frequencies": self.frequencies,
+            "width": self.width,
+            "scale": self.scale,
+        }
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy on integer class codes with label smoothing: the target puts
+    ``1 - label_smoothing`` on the true class and spreads ``label_smoothing``
+    evenly over all classes (Keras' sparse cross-entropy has no smoothing)."""
+
+    def __init__(self, label_smoothing: float = 0.0, **kwargs: Any) -> None:
+        kwargs.setdefault("name", "smoothed_sparse_crossentropy")
+        super().__init__(**kwargs)
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        n_classes = ops.shape(y_pred)[-1]
+        codes = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        target = ops.one_hot(codes, n_classes, dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(
+            target, y_pred, label_smoothing=self.label_smoothing
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}

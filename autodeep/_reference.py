@@ -20,6 +20,24 @@ from autodeep._tasks import Classification
 STATE = "reference"
 
 
+def _fit_fold(trials: Any, fold: Any, seed: int) -> np.ndarray:
+    """The reference model's outputs on ``fold``'s validation rows, fit on its
+    training rows (weighted as training weighs the classes)."""
+    stage, X_val, task = fold.stage, fold.X_val, trials.plan.task
+    model = trials.plan.reference(task, seed)
+    if isinstance(task, Classification):
+        weight = None
+        if stage.class_weight:
+            weight = np.asarray([stage.class_weight[int(c)] for c in stage.y])
+        model.fit(stage.X, stage.y, sample_weight=weight)
+        outputs = np.zeros((len(fold.y_val), task.n_outputs), dtype=np.float64)
+        outputs[:, model.classes_] = model.predict_proba(X_val)
+        return outputs
+    single = task.n_outputs == 1
+    model.fit(stage.X, stage.y.ravel() if single else stage.y)
+    return np.asarray(model.predict(X_val)).reshape(len(fold.y_val), -1)
+
+
 def make_reference(task: Any, seed: int) -> Any:
     """An unfitted ``HistGradientBoosting*`` with scikit-learn's defaults."""
     from sklearn.ensemble import (
@@ -35,22 +53,15 @@ def make_reference(task: Any, seed: int) -> Any:
 
 
 def reference_row(trials: Any, seed: int) -> dict[str, Any]:
-    """Fit the plan's reference on the trials' training part; its leaderboard row."""
+    """Fit the plan's reference on each fold's training part; its leaderboard row,
+    scored on the folds' validation parts as the trials are."""
     start = time.monotonic()
-    stage, (X_val, y_val) = trials.stage, trials.val
-    task = trials.plan.task
-    model = trials.plan.reference(task, seed)
-    weight = None
-    if stage.class_weight:
-        weight = np.asarray([stage.class_weight[int(c)] for c in stage.y])
-    if isinstance(task, Classification):
-        model.fit(stage.X, stage.y, sample_weight=weight)
-        outputs = np.zeros((len(y_val), task.n_outputs), dtype=np.float64)
-        outputs[:, model.classes_] = model.predict_proba(X_val)
-    else:
-        single = task.n_outputs == 1
-        model.fit(stage.X, stage.y.ravel() if single else stage.y)
-        outputs = np.asarray(model.predict(X_val)).reshape(len(y_val), -1)
+    parts = [
+        trials.in_first_units(fold, _fit_fold(trials, fold, seed))
+        for fold in trials.folds
+    ]
+    outputs, y_val = np.concatenate(parts), trials.y_val
+    model = trials.plan.reference(trials.plan.task, seed)
     objective = trials.objective
     name = type(getattr(model, "estimator", model)).__name__
     return {

@@ -50,6 +50,7 @@ class _TabularMixin:
     def _plan(self, task: Any) -> Any:
         from autodeep._engine import Plan
         from autodeep._reference import make_reference
+        from autodeep._tasks import Classification
         from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
         from autodeep.preprocessing.tabular import TabularPreprocessor, make_scaler
         from autodeep.search_spaces import apply_overrides, mlp_space
@@ -62,7 +63,10 @@ class _TabularMixin:
 
         plan = Plan(
             task=task,
-            space=apply_overrides(mlp_space(), self.search_space),
+            space=apply_overrides(
+                mlp_space(classification=isinstance(task, Classification)),
+                self.search_space,
+            ),
             default_params=MLP_DEFAULTS,
             make_preprocessor=make_preprocessor,
             build_model=_build_tabular_model,
@@ -90,6 +94,7 @@ def _build_tabular_model(
         preprocessor.cardinalities_,
         task.n_outputs,
         task.output_activation,
+        n_continuous=preprocessor.n_continuous_,
     )
 
 

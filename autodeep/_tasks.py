@@ -20,9 +20,13 @@ class Classification:
         # The user's class labels, by code (for scorers, which compare labels).
         self.labels = np.arange(n_classes) if labels is None else np.asarray(labels)
 
-    def loss(self) -> Any:
+    def loss(self, label_smoothing: float = 0.0) -> Any:
         import keras
 
+        if label_smoothing > 0:
+            from autodeep._layers import SmoothedSparseCrossentropy
+
+            return SmoothedSparseCrossentropy(label_smoothing)
         return keras.losses.SparseCategoricalCrossentropy()
 
     def objective(
@@ -91,7 +95,7 @@ class Regression:
     def __init__(self, n_outputs: int = 1) -> None:
         self.n_outputs = n_outputs
 
-    def loss(self) -> Any:
+    def loss(self, label_smoothing: float = 0.0) -> Any:
         import keras
 
         return keras.losses.MeanSquaredError()

@@ -100,16 +100,22 @@ def train(
     objective: Callable[[np.ndarray, np.ndarray], float] | None = None,
     class_weight: dict[int, float] | None = None,
     report: Callable[[float, int], bool] | None = None,
+    learning_rate: Callable[[int], float] | None = None,
     verbose: int = 0,
 ) -> TrainOutcome:
     """Fit ``model``; with ``validation``, keep the weights of the best epoch.
 
     ``objective(y_val, outputs)`` scores the validation part after each epoch (lower is
-    better); ``report(value, epoch)`` receives that score and returns True to prune.
+    better); ``report(value, epoch)`` receives that score and returns True to prune;
+    ``learning_rate(epoch)`` (0-based) sets the optimizer's rate at each epoch's start.
     """
     outcome = TrainOutcome()
     monitor = _Monitor(outcome, deadline, validation, objective, report)
     callbacks: list[keras.callbacks.Callback] = [monitor]
+    if learning_rate is not None:
+        callbacks.append(
+            keras.callbacks.LearningRateScheduler(lambda epoch, _: learning_rate(epoch))
+        )
     if validation is not None and patience is not None:
         callbacks.append(
             keras.callbacks.EarlyStopping(

@@ -8,7 +8,7 @@ holds functions that evaluate strings or run programs, and one of them inside a
 every type autodeep writes, and nothing that holds a callable (no
 ``FunctionTransformer``, no functions, no ufuncs):
 
-- autodeep's preprocessing: ``TabularPreprocessor``, ``ImagePreprocessor``,
+- autodeep's preprocessing: ``TabularPreprocessor``, ``RobustClipScaler``, ``ImagePreprocessor``,
   ``TextPreprocessor``, ``NgramEncoder``, ``SequenceEncoder`` and the text helpers
   ``Tokenizer`` and ``StripPunctuation`` (our classes; only their data is stored);
 - the scikit-learn parts they are built from: ``ColumnTransformer``, ``Pipeline``,
@@ -42,6 +42,7 @@ RESAVE = "Save the model again from the estimator."
 TRUSTED_TYPES = frozenset(
     {
         "autodeep.preprocessing.tabular.TabularPreprocessor",
+        "autodeep.preprocessing.tabular.RobustClipScaler",
         "autodeep.preprocessing.image.ImagePreprocessor",
         "autodeep.preprocessing.text.TextPreprocessor",
         "autodeep.preprocessing.text.NgramEncoder",

@@ -41,7 +41,14 @@ _COMMON_DOC = """
         picked, when that does better on validation than the best trial alone. 1 or
         None: no ensemble, the best trial only.
     validation_fraction : float, default=0.2
-        Share of the training data held out to score trials.
+        Share of the training data held out to score trials (with ``cv=None``).
+    cv : int, "auto" or None, default="auto"
+        Cross-validation folds for the search: each trial trains once per fold and is
+        scored, and the ensemble chosen, on every row's out-of-fold prediction; the
+        final model is still refit on all rows. None or 1: one validation split of
+        ``validation_fraction``. "auto": 5 folds when there are fewer than 300
+        training rows (where one split's validation part, under 60 rows, ranks trials
+        mostly by chance), else one split (measured in docs/benchmarks.md).
     n_iter_no_change : int, default=10
         Early-stopping patience, in epochs without validation improvement.
     refit : bool, default=True
@@ -74,7 +81,8 @@ _TABULAR_DOC = """
         Overrides of the default MLP space: a value fixes a dimension, a ``(low, high)``
         tuple sets a range, a list a set of choices, e.g.
         ``{"optimizer": "adam", "depth": (1, 3)}``. See :func:`autodeep.search_spaces.mlp_space`.
-    scaler : {"standard", "minmax", "robust", "quantile"} or None, default="standard"
+    scaler : {"standard", "minmax", "robust", "quantile", "robust_clip"} or None, \
+default="standard"
         Scaling of numeric features (after median imputation).
     max_onehot_categories : int, default=10
         Categorical columns with more categories are embedded instead of one-hot encoded.
@@ -177,6 +185,7 @@ class TabularClassifier(
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
         validation_fraction: float = 0.2,
+        cv: int | str | None = "auto",
         n_iter_no_change: int = 10,
         refit: bool = True,
         tuner: str = "optuna",
@@ -200,6 +209,7 @@ class TabularClassifier(
         self.class_weight = class_weight
         self.resampling = resampling
         self.validation_fraction = validation_fraction
+        self.cv = cv
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
         self.tuner = tuner
@@ -254,6 +264,7 @@ class TabularRegressor(
         max_onehot_categories: int = 10,
         reference_model: bool = True,
         validation_fraction: float = 0.2,
+        cv: int | str | None = "auto",
         n_iter_no_change: int = 10,
         refit: bool = True,
         tuner: str = "optuna",
@@ -275,6 +286,7 @@ class TabularRegressor(
         self.max_onehot_categories = max_onehot_categories
         self.reference_model = reference_model
         self.validation_fraction = validation_fraction
+        self.cv = cv
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
         self.tuner = tuner
@@ -344,6 +356,7 @@ class ImageClassifier(
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
         validation_fraction: float = 0.2,
+        cv: int | str | None = "auto",
         n_iter_no_change: int = 10,
         refit: bool = True,
         tuner: str = "optuna",
@@ -369,6 +382,7 @@ class ImageClassifier(
         self.class_weight = class_weight
         self.resampling = resampling
         self.validation_fraction = validation_fraction
+        self.cv = cv
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
         self.tuner = tuner
@@ -445,6 +459,7 @@ class ImageRegressor(
         mixed_precision: bool | str = "auto",
         jit_compile: bool | str = "auto",
         validation_fraction: float = 0.2,
+        cv: int | str | None = "auto",
         n_iter_no_change: int = 10,
         refit: bool = True,
         tuner: str = "optuna",
@@ -468,6 +483,7 @@ class ImageRegressor(
         self.mixed_precision = mixed_precision
         self.jit_compile = jit_compile
         self.validation_fraction = validation_fraction
+        self.cv = cv
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
         self.tuner = tuner
@@ -539,6 +555,7 @@ class TextClassifier(
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
         validation_fraction: float = 0.2,
+        cv: int | str | None = "auto",
         n_iter_no_change: int = 5,
         refit: bool = True,
         tuner: str = "optuna",
@@ -560,6 +577,7 @@ class TextClassifier(
         self.class_weight = class_weight
         self.resampling = resampling
         self.validation_fraction = validation_fraction
+        self.cv = cv
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
         self.tuner = tuner
@@ -616,6 +634,7 @@ class TextRegressor(
         ensemble_size: int | None = 20,
         augmentation: bool = False,
         validation_fraction: float = 0.2,
+        cv: int | str | None = "auto",
         n_iter_no_change: int = 5,
         refit: bool = True,
         tuner: str = "optuna",
@@ -635,6 +654,7 @@ class TextRegressor(
         self.ensemble_size = ensemble_size
         self.augmentation = augmentation
         self.validation_fraction = validation_fraction
+        self.cv = cv
         self.n_iter_no_change = n_iter_no_change
         self.refit = refit
         self.tuner = tuner

@@ -31,7 +31,10 @@ NOT_PARAMS = {
 def active_keys(params):
     """The parameters the MLP space samples for this configuration, and no others."""
     keys = {"depth", "activation", "dropout", "batch_norm", "l2", "optimizer"}
-    keys |= {"learning_rate", "batch_size"}
+    keys |= {"learning_rate", "batch_size", "lr_schedule", "numeric_embedding"}
+    keys |= {"label_smoothing"}  # a classifier's
+    if params["numeric_embedding"] == "periodic":
+        keys.add("embedding_scale")
     keys |= {f"units_{layer}" for layer in range(int(params["depth"]))}
     if params["optimizer"] in ("sgd", "rmsprop"):
         keys.add("momentum")

@@ -152,14 +152,13 @@ def _ensemble_sentence(estimator: Any) -> str | None:
     else:
         metric = column.removeprefix("val_").replace("_", " ")
         scores = (
-            f"{metric} {float(rows[column].iloc[0]):.3f} on the validation part, where "
-            f"the best single design scored {float(estimator.best_score_):.3f}"
+            f"{metric} {float(rows[column].iloc[0]):.3f} on {_held_out(estimator)}, "
+            f"where the best single design scored {float(estimator.best_score_):.3f}"
         )
     return (
         f"The model is a weighted average of {members} of these designs, chosen "
         f"because together they did better than any one alone: {scores}. The average "
-        "was chosen on that same validation part, so its score there flatters it a "
-        "little."
+        "was chosen on that same data, so its score there flatters it a little."
     )
 
 
@@ -179,10 +178,20 @@ def _reference_sentence(estimator: Any) -> str | None:
     return (
         "For comparison, gradient-boosted trees (a standard non-deep method, "
         "scikit-learn's HistGradientBoosting) were trained on the same rows during the "
-        f"search and scored {metric} {reference:.3f} on the same validation part, where "
-        f"the best network design scored {network:.3f}: the network {verdict} the "
-        "trees there."
+        f"search and scored {metric} {reference:.3f} on the same "
+        f"{_held_out(estimator).removeprefix('the ')}, where the best network design "
+        f"scored {network:.3f}: the network {verdict} the trees there."
     )
+
+
+def _held_out(estimator: Any) -> str:
+    """The rows the search scored designs on, in words."""
+    from autodeep._folds import folds_for
+
+    folds = folds_for(getattr(estimator, "cv", None), estimator.n_samples_fit_)
+    if folds > 1:
+        return f"the held-out folds of a {folds}-fold cross-validation"
+    return "the validation part"
 
 
 def _score_column(board: pd.DataFrame) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -36,7 +36,7 @@ from autodeep.preprocessing._schema import (
     value_type,
 )
 
-SCALERS = ("standard", "minmax", "robust", "quantile")
+SCALERS = ("standard", "minmax", "robust", "quantile", "robust_clip")
 MISSING_CATEGORY = "<missing>"
 DATETIME_PARTS = ("elapsed_days", "year", "month", "day", "dayofweek", "hour")
 
@@ -64,7 +64,37 @@ def make_scaler(scaler: str | None, n_samples: int) -> Any:
         return QuantileTransformer(
             n_quantiles=max(2, min(1000, n_samples)), output_distribution="normal"
         )
+    if scaler == "robust_clip":
+        return RobustClipScaler()
     raise ValueError(f"scaler must be one of {[*SCALERS, None]}; got {scaler!r}.")
+
+
+class RobustClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Center on the median, divide by the interquartile range, then squash outliers
+    smoothly: ``z / sqrt(1 + (z / 3) ** 2)`` keeps values near the middle almost as
+    they are and maps the tails into ``(-3, 3)``.
+
+    A column whose quartiles coincide (mostly one value) is divided by half its range
+    instead, and a constant column by 1.
+
+    Attributes
+    ----------
+    center_, scale_ : ndarray of shape (n_features,)
+    """
+
+    def fit(self, X: Any, y: Any = None) -> RobustClipScaler:
+        values = np.asarray(X, dtype=np.float64)
+        low, self.center_, high = np.nanpercentile(values, [25, 50, 75], axis=0)
+        spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)
+        scale = np.where(high > low, high - low, spread / 2)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.n_features_in_ = values.shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "scale_")
+        z = (np.asarray(X, dtype=np.float64) - self.center_) / self.scale_
+        return z / np.sqrt(1 + (z / 3) ** 2)
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -72,8 +102,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    scaler : {"standard", "minmax", "robust", "quantile"} or None, default="standard"
-        How numeric (and datetime-derived) features are scaled after imputation.
+    scaler : {"standard", "minmax", "robust", "quantile", "robust_clip"} or None, \
+default="standard"
+        How numeric (and datetime-derived) features are scaled after imputation;
+        ``"robust_clip"`` is :class:`RobustClipScaler`.
     max_onehot_categories : int, default=10
         Categorical columns with at most this many categories (missing counts as one)
         are one-hot encoded; columns with more become embedding codes.
@@ -94,6 +126,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         Width of the output matrix.
     categorical_columns_ : list of int
         Output columns that come from categorical columns (one-hot and codes).
+    n_continuous_ : int
+        The output's first ``n_continuous_`` columns are the scaled numeric (and
+        datetime-derived) values; missing-value indicators, one-hot columns and
+        codes follow them.
 
     Examples
     --------
@@ -145,6 +181,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         n_onehot = sum(len(c) for c in getattr(onehot, "categories_", []))
         first = self.n_features_out_ - n_onehot - len(self.cardinalities_)
         self.categorical_columns_ = list(range(first, self.n_features_out_))
+        imputer = self.column_transformer_.named_transformers_["numeric"]
+        self.n_continuous_ = (
+            int((~np.isnan(imputer.named_steps["impute"].statistics_)).sum())
+            if numeric
+            else 0
+        )
         return self
 
     def transform(self, X: Any) -> np.ndarray:

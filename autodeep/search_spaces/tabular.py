@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autodeep.search_spaces._space import (
@@ -23,17 +24,25 @@ if TYPE_CHECKING:
 BATCH_NORM_MOMENTUM = 0.9
 ACTIVATIONS = ("relu", "gelu", "swish", "elu", "selu", "tanh")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+NUMERIC_EMBEDDINGS = ("none", "periodic")
+LR_SCHEDULES = ("constant", "cosine")
 
 
-def mlp_space() -> SearchSpace:
+def mlp_space(classification: bool = True) -> SearchSpace:
     """The default MLP search space for tabular estimators.
+
+    Parameters
+    ----------
+    classification : bool, default=True
+        Include ``label_smoothing``, which only classifiers have.
 
     Returns
     -------
     dict
         Dimension name to dimension. ``units`` is sampled once per layer
         (``units_0``, ``units_1``, ...); ``momentum`` and ``weight_decay`` only for
-        the optimizers that use them.
+        the optimizers that use them; ``embedding_scale`` only with
+        ``numeric_embedding="periodic"``.
 
     Examples
     --------
@@ -42,7 +51,17 @@ def mlp_space() -> SearchSpace:
     ['activation', 'batch_norm', 'batch_size']
     """
     count = number(1, integer=True)
-    return {
+    space: SearchSpace = {
+        "numeric_embedding": Choice(
+            NUMERIC_EMBEDDINGS, valid=one_of(NUMERIC_EMBEDDINGS)
+        ),
+        "embedding_scale": Float(
+            0.01,
+            10.0,
+            log=True,
+            when={"numeric_embedding": ["periodic"]},
+            valid=number(0, open_low=True),
+        ),
         "depth": Int(1, 4, valid=count),
         "units": Int(16, 512, log=True, per_layer="depth", valid=count),
         "activation": Choice(ACTIVATIONS, valid=keras_activation),
@@ -61,7 +80,11 @@ def mlp_space() -> SearchSpace:
             1e-6, 1e-2, log=True, when={"optimizer": ["adamw"]}, valid=number(0)
         ),
         "batch_size": Choice([16, 32, 64, 128, 256], valid=count),
+        "lr_schedule": Choice(LR_SCHEDULES, valid=one_of(LR_SCHEDULES)),
     }
+    if classification:
+        space["label_smoothing"] = Float(0.0, 0.3, valid=number(0, 1, open_high=True))
+    return space
 
 
 def keras_activation(value: Any) -> str | None:
@@ -98,28 +121,54 @@ def make_optimizer(params: Mapping[str, Any]) -> keras.optimizers.Optimizer:
     raise ValueError(f"Unknown optimizer {name!r}; choose from {list(OPTIMIZERS)}.")
 
 
+def learning_rate_schedule(
+    params: Mapping[str, Any], horizon: int
+) -> Callable[[int], float] | None:
+    """The per-epoch learning rate ``lr_schedule`` names, or None for a constant one.
+
+    ``"cosine"`` decays ``learning_rate`` along half a cosine over ``horizon`` epochs
+    (``max_epochs``), to a hundredth of it. The schedule depends on the epoch alone,
+    so a refit that stops at the search's best epoch follows the same rates.
+    """
+    if params.get("lr_schedule", "constant") != "cosine":
+        return None
+    start, horizon = float(params["learning_rate"]), max(1, horizon)
+
+    def rate(epoch: int) -> float:
+        progress = min(epoch, horizon) / horizon
+        return start * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    return rate
+
+
 def build_mlp(
     params: Mapping[str, Any],
     n_features: int,
     cardinalities: Sequence[int],
     n_outputs: int,
     output_activation: str,
+    n_continuous: int = 0,
 ) -> keras.Model:
     """Build an (uncompiled) MLP from one sample of :func:`mlp_space`.
 
-    The input holds ``n_features`` float columns; the last ``len(cardinalities)`` of them
-    are integer category codes that feed one ``Embedding`` each. The model ends in a
-    ``logits`` layer followed by the output activation, so explanations can read the
-    pre-activation.
+    The input holds ``n_features`` float columns; the first ``n_continuous`` are
+    numeric values (embedded one by one with ``numeric_embedding="periodic"``) and the
+    last ``len(cardinalities)`` are integer category codes that feed one ``Embedding``
+    each. The model ends in a ``logits`` layer followed by the output activation, so
+    explanations can read the pre-activation.
     """
     import keras
 
-    from autodeep._layers import CategoryEmbedding
+    from autodeep._layers import CategoryEmbedding, PeriodicEmbedding
 
     inputs = keras.Input(shape=(n_features,), name="features")
     x = inputs
     if cardinalities:
         x = CategoryEmbedding(list(cardinalities), name="category_embedding")(x)
+    if n_continuous and params.get("numeric_embedding", "none") == "periodic":
+        x = PeriodicEmbedding(
+            n_continuous, scale=params["embedding_scale"], name="numeric_embedding"
+        )(x)
     regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
     for layer, units in enumerate(per_layer_values(params, "units", params["depth"])):
         x = keras.layers.Dense(
@@ -137,8 +186,11 @@ def build_mlp(
     return keras.Model(inputs, outputs, name="autodeep_mlp")
 
 
-# A known-good first trial, so even a one-trial search starts from a sensible MLP.
+# A known-good first trial, so even a one-trial search starts from a sensible MLP
+# (periodic embeddings measured better than none on 17 tables: docs/benchmarks.md).
 MLP_DEFAULTS = {
+    "numeric_embedding": "periodic",
+    "embedding_scale": 0.1,
     "depth": 2,
     "units_0": 128,
     "units_1": 64,
@@ -149,4 +201,6 @@ MLP_DEFAULTS = {
     "optimizer": "adam",
     "learning_rate": 1e-3,
     "batch_size": 32,
+    "lr_schedule": "constant",
+    "label_smoothing": 0.0,
 }
