@@ -33,6 +33,9 @@ class AutoDeepEstimator(BaseEstimator):
     :class:`~autodeep._engine.Plan`; ``_task(y)`` returns the task and the encoded target.
     """
 
+    # Whether cv="auto" cross-validates small data (see autodeep._folds).
+    _small_data_folds = False
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -81,7 +84,10 @@ class AutoDeepEstimator(BaseEstimator):
         y = self._validate_y(X, y)
         task, y_fit = self._task(y)
         plan = self._plan(task)
-        settings = replace(settings, folds=folds_for(self.cv, len(y_fit)))
+        settings = replace(
+            settings,
+            folds=folds_for(self.cv, len(y_fit), self._small_data_folds),
+        )
         if settings.storage is not None:
             settings.study_attrs = _study_attrs(self, X, y, plan)
         return plan, X, y_fit, settings

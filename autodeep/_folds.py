@@ -8,11 +8,12 @@ AUTO_FOLDS = 5
 SMALL_DATA = 300
 
 
-def folds_for(cv: int | str | None, n_rows: int) -> int:
+def folds_for(cv: int | str | None, n_rows: int, small_data_folds: bool) -> int:
     """The search's number of folds for ``cv=`` and ``n_rows`` training rows (1: one
-    validation split)."""
+    validation split). ``"auto"`` means folds on small data only for estimators with
+    ``small_data_folds`` (the tabular ones, where it was measured)."""
     if cv == "auto":
-        return AUTO_FOLDS if n_rows < SMALL_DATA else 1
+        return AUTO_FOLDS if small_data_folds and n_rows < SMALL_DATA else 1
     folds = 1 if cv is None else int(cv)
     if folds > n_rows:
         raise ValueError(

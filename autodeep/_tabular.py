@@ -17,6 +17,8 @@ class _TabularMixin:
     max_onehot_categories: int
     search_space: dict[str, Any] | None
     reference_model: bool
+    # cv="auto" cross-validates small tables (measured; see autodeep._folds).
+    _small_data_folds = True
 
     def _validate_X(self, X: Any, reset: bool) -> Any:
         from autodeep.preprocessing._schema import check_unique_columns

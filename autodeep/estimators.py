@@ -46,9 +46,10 @@ _COMMON_DOC = """
         Cross-validation folds for the search: each trial trains once per fold and is
         scored, and the ensemble chosen, on every row's out-of-fold prediction; the
         final model is still refit on all rows. None or 1: one validation split of
-        ``validation_fraction``. "auto": 5 folds when there are fewer than 300
-        training rows (where one split's validation part, under 60 rows, ranks trials
-        mostly by chance), else one split (measured in docs/benchmarks.md).
+        ``validation_fraction``. "auto": for tabular estimators, 5 folds when there
+        are fewer than 300 training rows (where one split's validation part, under 60
+        rows, ranks trials mostly by chance), else one split (measured in
+        docs/benchmarks.md); for images and text, one split (not measured there).
     n_iter_no_change : int, default=10
         Early-stopping patience, in epochs without validation improvement.
     refit : bool, default=True

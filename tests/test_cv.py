@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autodeep import TabularClassifier, TabularRegressor
+from autodeep import ImageClassifier, TabularClassifier, TabularRegressor, TextRegressor
 from autodeep._engine import _splits
 from autodeep._folds import folds_for
 from autodeep._tasks import Classification
@@ -26,11 +26,15 @@ def test_folds_cover_every_row_once_and_keep_class_shares():
 
 
 def test_auto_means_five_folds_below_three_hundred_rows():
-    assert folds_for("auto", 299) == 5
-    assert folds_for("auto", 300) == 1
-    assert folds_for(None, 50) == 1 and folds_for(3, 50) == 3
+    assert folds_for("auto", 299, small_data_folds=True) == 5
+    assert folds_for("auto", 300, small_data_folds=True) == 1
+    assert folds_for("auto", 50, small_data_folds=False) == 1  # images, text
+    assert folds_for(None, 50, True) == 1 and folds_for(3, 50, False) == 3
     with pytest.raises(ValueError, match="at least 10 rows"):
-        folds_for(10, 8)
+        folds_for(10, 8, True)
+    assert TabularClassifier._small_data_folds and TabularRegressor._small_data_folds
+    assert not ImageClassifier._small_data_folds
+    assert not TextRegressor._small_data_folds
 
 
 @pytest.mark.parametrize("cv", [0, -2, 2.5, "three"])

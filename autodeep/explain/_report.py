@@ -188,7 +188,11 @@ def _held_out(estimator: Any) -> str:
     """The rows the search scored designs on, in words."""
     from autodeep._folds import folds_for
 
-    folds = folds_for(getattr(estimator, "cv", None), estimator.n_samples_fit_)
+    folds = folds_for(
+        getattr(estimator, "cv", None),  # absent in models saved before cv=
+        estimator.n_samples_fit_,
+        estimator._small_data_folds,
+    )
     if folds > 1:
         return f"the held-out folds of a {folds}-fold cross-validation"
     return "the validation part"
