@@ -68,3 +68,52 @@ def test_cross_validated_regression_scores_folds_in_one_unit(diabetes):
     assert 0.2 < reference["val_r2"] < 0.6
     assert 0.2 < trial["val_r2"] < 0.7
     assert reg.score(X_test, y_test) > 0.2
+
+
+def test_text_search_with_folds_fits_each_folds_vectorizer():
+    """Text trials encode per fold (the vectorizer fits on that fold's training texts)."""
+    from autodeep import TextClassifier
+    from tests.test_text import reviews
+
+    X, y = reviews(400, 0)
+    X_test, y_test = reviews(100, 1)
+    clf = TextClassifier(
+        max_trials=1, max_epochs=10, random_state=0, verbose=0, cv=3
+    ).fit(X, y)
+    value = float(searched(clf.leaderboard_)["val_accuracy"].iloc[0])
+    assert value * 400 == pytest.approx(round(value * 400))  # all 400 rows scored
+    assert clf.score(X_test, y_test) > 0.8
+
+
+def test_lazy_image_files_with_folds(tmp_path):
+    """Image files stay lazy through the folds (each fold a subset of the paths)."""
+    from PIL import Image
+
+    from autodeep import ImageClassifier
+    from autodeep.preprocessing.image import from_directory
+
+    rng = np.random.default_rng(0)
+    for i in range(80):
+        label = i % 2
+        pixels = rng.integers(0, 60, (12, 12), dtype=np.uint8)
+        pixels += np.uint8(150 * label)  # class 1 bright, class 0 dark
+        folder = tmp_path / str(label)
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(pixels).save(folder / f"{i}.png")
+    paths, labels = from_directory(tmp_path)
+    clf = ImageClassifier(
+        max_trials=1,
+        max_epochs=20,
+        random_state=0,
+        verbose=0,
+        cv=2,
+        search_space={
+            "stages": 1,
+            "filters": 8,
+            "convs_per_stage": 1,
+            "dense_units": 0,
+        },
+    ).fit(paths, labels)
+    value = float(searched(clf.leaderboard_)["val_accuracy"].iloc[0])
+    assert value * 80 == pytest.approx(round(value * 80))
+    assert clf.score(paths, labels) > 0.9
