@@ -29,7 +29,7 @@ from autodeep._ensemble import STATE as ENSEMBLE
 from autodeep._reference import STATE as REFERENCE
 from autodeep._reference import reference_row
 from autodeep._scoring import Objective, make_scorer, scoring_name
-from autodeep._tasks import Regression, Task
+from autodeep._tasks import Task
 from autodeep._training import TrainOutcome, TrialFailed, predict_array, train
 from autodeep.search_spaces._space import SearchSpace
 from autodeep.search_spaces.tabular import learning_rate_schedule
@@ -676,13 +676,13 @@ class Trials:
         return parts, outcomes, weights
 
     def in_first_units(self, fold: Fold, values: np.ndarray) -> np.ndarray:
-        """Regression outputs or targets of ``fold`` in the first fold's standardized
-        units (each fold standardizes the target on its own training rows)."""
-        first = self.folds[0]
-        if fold is first or not isinstance(self.plan.task, Regression):
+        """Outputs or targets of ``fold`` in the first fold's target units (each
+        fold fits the target transform on its own training rows)."""
+        if fold is self.folds[0]:
             return values
-        original = self.plan.task.decode(fold.stage.target, values)
-        return self.plan.task.encode(first.stage.target, original)
+        return self.plan.task.rescale(
+            values, fold.stage.target, self.folds[0].stage.target
+        )
 
     def trained_models(
         self, configs: list[tuple[Mapping[str, Any], int]]

@@ -70,6 +70,11 @@ class Classification:
     def score(self, y_codes: np.ndarray, outputs: np.ndarray) -> float:
         return float(accuracy_score(y_codes, outputs.argmax(axis=1)))
 
+    def rescale(self, values: np.ndarray, source: Any, target: Any) -> np.ndarray:
+        """Outputs or codes fit with target transform ``source`` as if fit with
+        ``target``: class codes and probabilities need no change."""
+        return values
+
     def constant_outputs(
         self, y_codes: np.ndarray, n: int, class_weight: Any = None
     ) -> np.ndarray:
@@ -135,6 +140,13 @@ class Regression:
 
     def score(self, y_scaled: np.ndarray, outputs: np.ndarray) -> float:
         return float(r2_score(y_scaled, outputs))
+
+    def rescale(
+        self, values: np.ndarray, source: tuple[Any, Any], target: tuple[Any, Any]
+    ) -> np.ndarray:
+        """Standardized outputs or targets of transform ``source`` in the units of
+        ``target`` (each cross-validation fold standardizes on its own rows)."""
+        return self.encode(target, self.decode(source, values))
 
     def constant_outputs(
         self, y_scaled: np.ndarray, n: int, class_weight: Any = None
