@@ -73,6 +73,7 @@ class AutoDeepEstimator(BaseEstimator):
         self.best_epochs_ = result.best_epochs
         self.leaderboard_ = result.leaderboard
         self.history_ = result.history
+        self.refit_history_ = result.refit_history
         self.timings_ = result.timings
         self.n_samples_fit_ = len(y_fit)
         return self

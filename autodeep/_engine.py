@@ -165,6 +165,9 @@ class FitResult:
     best_epochs: int
     leaderboard: pd.DataFrame
     history: dict[str, list[float]]
+    # The refit's own curves (training loss only), empty when the trials' models
+    # were kept.
+    refit_history: dict[str, list[float]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -220,8 +223,8 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         configs = [(m.params, m.epochs) for m in ensemble.members]
     final = _refit(plan, X, y, configs, settings, clock, timings)
     if final is None:
-        final = (*trials.trained_models(configs), trials.stage.target)
-    models, preprocessor, target = final
+        final = (*trials.trained_models(configs), trials.stage.target, {})
+    models, preprocessor, target, refit_history = final
     model = models[0] if ensemble is None else combine(models, ensemble.weights)
     timings.update(search=search_seconds, total=time.time() - clock.start)
     timings["refit"] = timings["total"] - search_seconds
@@ -234,6 +237,7 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         best_epochs=best.epochs,
         leaderboard=best.leaderboard,
         history=best.history,
+        refit_history=refit_history,
         timings=timings,
     )
 
@@ -758,17 +762,17 @@ def _refit(
     settings: Settings,
     clock: Clock,
     timings: dict[str, float],
-) -> tuple[list[Any], Any, Any] | None:
+) -> tuple[list[Any], Any, Any, dict[str, list[float]]] | None:
     """Train each ``(params, epochs)`` on all rows; None when there is no time to
     train them all (they share one preprocessing, so it is all or none).
 
-    Returns the models, the preprocessing they take their input from, and the target
-    transform."""
+    Returns the models, the preprocessing they take their input from, the target
+    transform, and the first (the best trial's) refit's per-epoch curves."""
     if not settings.refit or clock.remaining() <= 0:
         return None
     prepared = _prepare(plan, X, y, settings.seed)
     encoded = encode(plan, configs[0][0], prepared, None, settings.seed)
-    models = []
+    models, histories = [], []
     for params, epochs in configs:
         model = _new_model(
             plan, params, encoded.preprocessor, settings.seed, settings, timings
@@ -794,4 +798,5 @@ def _refit(
             )
             return None
         models.append(model)
-    return models, encoded.preprocessor, prepared.target
+        histories.append(outcome.history)
+    return models, encoded.preprocessor, prepared.target, histories[0]

@@ -133,6 +133,11 @@ _FITTED_DOC = """
         objective.
     history_ : dict
         Per-epoch training and validation curves of the best trial.
+    refit_history_ : dict
+        Per-epoch training loss of the final model's refit on all rows (the best
+        trial's configuration); empty when there was no refit (``refit=False``, or
+        no time left for it) and the best trial's model was kept; None in a model
+        saved by a version that did not record it.
     timings_ : dict
         Seconds: ``total``, ``search``, ``refit``, and the Keras share of them
         (``keras_build``, ``keras_train``, ``keras_predict``).

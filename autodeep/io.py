@@ -56,6 +56,8 @@ METADATA = (
     "timings_",
     "n_samples_fit_",
 )
+# Metadata added after format 1 was first written: None when an older save lacks it.
+OPTIONAL_METADATA = ("refit_history_",)
 PACKAGES = (
     "autodeep",
     "keras",
@@ -132,6 +134,8 @@ def _state_of(estimator: Any) -> dict[str, Any]:
 
 def _metadata_of(estimator: Any) -> dict[str, Any]:
     metadata = {name: getattr(estimator, name) for name in METADATA}
+    for name in OPTIONAL_METADATA:
+        metadata[name] = getattr(estimator, name, None)
     board = estimator.leaderboard_
     metadata["leaderboard_"] = {
         "columns": list(board.columns),
@@ -208,6 +212,8 @@ def load(path: str | os.PathLike[str]) -> Any:
             setattr(estimator, attribute, state[attribute])
     for attribute in METADATA:
         setattr(estimator, attribute, metadata[attribute])
+    for attribute in OPTIONAL_METADATA:
+        setattr(estimator, attribute, metadata.get(attribute))
     board = metadata["leaderboard_"]
     estimator.leaderboard_ = _board(board)
     return estimator

@@ -94,7 +94,7 @@ def test_text_and_regression_reports(diabetes, tmp_path):
     regressor = TabularRegressor(**{**FAST, "max_epochs": 10}).fit(X_train, y_train)
     regressor.report(X_test, y_test, tmp_path / "reg.html")
     html = (tmp_path / "reg.html").read_text()
-    assert "explains" in html and "R²" in html and "typical error" in html
+    assert "explains" in html and "R²" in html and "mean absolute error" in html
     assert 6 <= _examples(html) <= 12
     with pytest.raises(ValueError, match="different lengths"):
         regressor.report(X_test, y_test[:-1], tmp_path / "bad.html")

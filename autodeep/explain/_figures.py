@@ -64,36 +64,71 @@ def residuals(y_true: np.ndarray, y_pred: np.ndarray) -> bytes:
 
 
 def search_progress(
-    leaderboard: pd.DataFrame, score: str, history: dict[str, Any]
+    trials: pd.DataFrame,
+    score: str,
+    metric: str,
+    *,
+    chosen: int | None,
+    ensemble: float | None,
+    curves: dict[str, list[float]],
+    refit: bool,
 ) -> bytes:
-    """Each trial's score with the best so far, and the final model's loss per epoch."""
+    """Each trial's ``score`` (what the search ranked by) with the best so far, the
+    chosen trial starred and the ensemble's score dashed; and per-epoch ``curves``:
+    the refit's training loss (``refit``) or the chosen trial's training and
+    validation curves."""
     figure = _figure(8, 3.2)
     left, right = figure.subplots(1, 2)
-    done = leaderboard[leaderboard["state"] == "complete"].sort_values("trial")
+    done = trials[trials["state"] == "complete"].sort_values("trial")
     if len(done):
         values = done[score].astype(float).to_numpy()
-        best = (
-            np.fmax.accumulate(values)
-            if _higher_is_better(score)
-            else np.fmin.accumulate(values)
-        )
+        higher = higher_is_better(score)
+        best = np.fmax.accumulate(values) if higher else np.fmin.accumulate(values)
         left.scatter(done["trial"], values, color=BLUE, s=14, label="trial")
         left.plot(done["trial"], best, color=RED, label="best so far")
+        picked = done[done["trial"] == chosen]
+        if len(picked):
+            left.scatter(
+                picked["trial"],
+                picked[score].astype(float),
+                marker="*",
+                s=160,
+                color=RED,
+                edgecolor="black",
+                zorder=3,
+                label="chosen",
+            )
+        if ensemble is not None:
+            left.axhline(ensemble, color=GREY, linestyle="--", label="ensemble")
         left.legend(loc="best", fontsize=8)
     left.xaxis.get_major_locator().set_params(integer=True)
     left.set_xlabel("trial")
-    left.set_ylabel(score)
+    left.set_ylabel(f"validation {metric}")
     left.set_title("search")
-    for name, values in history.items():
-        right.plot(range(1, len(values) + 1), values, label=name)
+    handles = []
+    if "loss" in curves:
+        epochs = range(1, len(curves["loss"]) + 1)
+        handles += right.plot(epochs, curves["loss"], color=BLUE, label="training loss")
+        right.set_ylabel("training loss")
+    validation = curves.get("val_objective")
+    if not refit and validation:
+        twin = right.twinx()
+        handles += twin.plot(
+            range(1, len(validation) + 1),
+            validation,
+            color=RED,
+            linestyle="--",
+            label="validation (early stopping)",
+        )
+        twin.set_ylabel("validation objective")
     right.set_xlabel("epoch")
-    right.set_title("final model training")
-    if history:
-        right.legend(loc="best", fontsize=8)
+    right.set_title("final model, refit on all rows" if refit else "chosen trial")
+    if handles:
+        right.legend(handles=handles, loc="upper right", fontsize=8)
     return to_png(figure)
 
 
-def _higher_is_better(score: str) -> bool:
+def higher_is_better(score: str) -> bool:
     return not score.endswith("loss")
 
 
@@ -108,7 +143,9 @@ def importance_bars(importance: pd.Series, title: str, top: int = 15) -> bytes:
     return to_png(figure)
 
 
-def signed_bars(names: Sequence[str], values: np.ndarray, top: int = 10) -> bytes:
+def signed_bars(
+    names: Sequence[str], values: np.ndarray, xlabel: str, top: int = 10
+) -> bytes:
     order = np.argsort(-np.abs(values))[:top][::-1]
     figure = _figure(5.0, max(2.0, 0.28 * len(order) + 0.8))
     ax = figure.add_subplot()
@@ -118,7 +155,7 @@ def signed_bars(names: Sequence[str], values: np.ndarray, top: int = 10) -> byte
         color=[RED if values[i] < 0 else BLUE for i in order],
     )
     ax.axvline(0, color=GREY, linewidth=0.8)
-    ax.set_xlabel("attribution: toward (blue) / away (red)")
+    ax.set_xlabel(xlabel)
     return to_png(figure)
 
 
@@ -135,6 +172,38 @@ def image_grid(
         cmap = "gray" if image.ndim == 2 or image.shape[-1] == 1 else None
         ax.imshow(np.squeeze(image), cmap=cmap, interpolation="nearest")
         ax.set_title(title, fontsize=9)
+    return to_png(figure)
+
+
+def attribution_overlay(
+    image: np.ndarray, attribution: np.ndarray, signed: bool, label: str
+) -> bytes:
+    """One image in grey with its attribution map laid over it, and a colour bar.
+
+    Signed maps use a diverging map centred on zero (blue for positive, red for
+    negative); magnitudes a one-sided heat map from zero."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    figure = _figure(3.6, 2.8)
+    ax = figure.add_subplot()
+    grey = image.mean(axis=-1) if image.ndim == 3 else image
+    ax.imshow(grey, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    values = attribution if signed else np.abs(attribution)
+    top = (
+        float(np.percentile(np.abs(values), 99.5)) or float(np.abs(values).max()) or 1.0
+    )
+    norm = Normalize(-top if signed else 0.0, top, clip=True)
+    cmap = colormaps["RdBu" if signed else "inferno"]
+    colours = cmap(norm(values))
+    # Weak attributions stay see-through so the image shows where nothing mattered.
+    colours[..., 3] = 0.05 + 0.6 * np.clip(np.abs(values) / top, 0.0, 1.0)
+    ax.imshow(colours, interpolation="nearest")
+    ax.set_axis_off()
+    bar = figure.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.85)
+    bar.set_label(label, fontsize=8)
+    bar.ax.tick_params(labelsize=7)
     return to_png(figure)
 
 

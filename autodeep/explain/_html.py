@@ -32,7 +32,8 @@ img { max-width: 100%; }
 .examples { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 1em; }
 .example { border: 1px solid #ddd; border-radius: 6px; padding: 0.6em 0.8em; }
 .example h3 { margin: 0 0 0.4em; font-size: 1em; color: #2471a3; }
-.tokens span { padding: 0.1em 0.15em; margin: 0.05em; border-radius: 3px; display: inline-block; }
+.tokens { white-space: pre-wrap; }
+.tokens span { padding: 0.1em 0.05em; border-radius: 3px; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.75em; }
 """
 
@@ -65,17 +66,19 @@ def figure(png: bytes, caption: str) -> str:
     )
 
 
-def table(frame: pd.DataFrame, digits: int | None = None) -> str:
-    """A DataFrame as an HTML table; cell text is escaped by pandas."""
+def table(frame: pd.DataFrame, digits: int | None = None, index: bool = True) -> str:
+    """A DataFrame as an HTML table; cell text is escaped by pandas, floats get
+    ``digits`` decimals."""
     if digits is not None:
         frame = frame.map(lambda v: _round(v, digits))
-    markup = frame.to_html(border=0, escape=True, na_rep="")
+    markup = frame.to_html(border=0, escape=True, na_rep="", index=index)
     return f'<div style="overflow-x: auto">{markup}</div>'
 
 
 def _round(value: Any, digits: int) -> Any:
+    """Floats with ``digits`` decimals (one format for a column of them)."""
     if isinstance(value, (float, np.floating)):
-        return f"{value:.{digits}g}"
+        return f"{value:.{digits}f}"
     return value
 
 
@@ -83,22 +86,47 @@ def preformatted(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
 
-def tokens(words: Sequence[str], values: np.ndarray) -> str:
-    """Tokens on backgrounds whose strength is the attribution (blue up, red down)."""
-    scale = float(np.max(np.abs(values))) if len(values) else 0.0
-    spans = []
-    for word, value in zip(words, values, strict=True):
-        strength = abs(float(value)) / scale if scale else 0.0
-        rgb = "36,113,163" if value >= 0 else "192,57,43"
-        spans.append(
-            f'<span style="background: rgba({rgb},{strength:.2f})" '
-            f'title="{float(value):+.3f}">{html.escape(word)}</span>'
-        )
+def tokens(words: Sequence[str], values: np.ndarray, text: str | None = None) -> str:
+    """The tokens on backgrounds whose strength is the attribution (blue up, red
+    down): highlighted in place in ``text``, the original, when each token can be
+    found there in order (case aside); else the tokens one after another."""
+    if not len(words):
+        return "<p>(empty text)</p>"
+    scale = float(np.max(np.abs(values))) or 1.0
+    spans = [
+        _token_span(w, float(v), scale) for w, v in zip(words, values, strict=True)
+    ]
+    placed = None if text is None else _in_place(text, words, values, scale)
+    return '<div class="tokens">' + (placed or " ".join(spans)) + "</div>"
+
+
+def _token_span(shown: str, value: float, scale: float) -> str:
+    rgb = "36,113,163" if value >= 0 else "192,57,43"
     return (
-        '<div class="tokens">' + " ".join(spans) + "</div>"
-        if spans
-        else "<p>(empty text)</p>"
+        f'<span style="background: rgba({rgb},{abs(value) / scale:.2f})" '
+        f'title="{value:+.3f}">{html.escape(shown)}</span>'
     )
+
+
+def _in_place(
+    text: str, words: Sequence[str], values: np.ndarray, scale: float
+) -> str | None:
+    """``text`` with each token's first match after the previous one highlighted;
+    None when lower-casing changes the text's length (positions would not match)."""
+    folded = text.lower()
+    if len(folded) != len(text):
+        return None
+    parts, cursor = [], 0
+    for word, value in zip(words, values, strict=True):
+        start = folded.find(word.lower(), cursor)
+        if start < 0:  # a token the text does not spell out (e.g. out of vocabulary)
+            continue
+        end = start + len(word)
+        parts.append(html.escape(text[cursor:start]))
+        parts.append(_token_span(text[start:end], float(value), scale))
+        cursor = end
+    parts.append(html.escape(text[cursor:]))
+    return "".join(parts)
 
 
 def example(title: str, body: str, caption: str) -> str:

@@ -26,6 +26,8 @@ from autodeep.explain._explanation import Explanation
 from autodeep.explain._report_data import Context, Section, column, take_rows
 
 BOOTSTRAP_ROUNDS = 1000
+# A 95% interval wider than this (10 points of accuracy or R²) is called wide.
+WIDE_INTERVAL = 0.10
 
 
 def write_report(
@@ -49,8 +51,9 @@ def write_report(
     rng = np.random.default_rng(random_state)
     context = Context(estimator, X, y, kind, rng)
     context.sample = sample = _explained_rows(context, sample_size)
-    explanation = estimator.explain(take_rows(X, sample))
-    checks = explained.run_checks(context, explanation, check_size)
+    explanation, checks = explained.explain_and_check(
+        context, take_rows(X, sample), check_size
+    )
     sections = [
         _summary(context),
         _performance(context),
@@ -58,7 +61,7 @@ def write_report(
         explained.drivers(context, explanation),
         explained.examples(context, explanation),
         explained.trust(context, checks),
-        _caveats(context, explanation, all(check.passed for check in checks)),
+        _caveats(context, explanation, checks.passed),
         _appendix(context),
     ]
     document = _html.page(f"Model report: {type(estimator).__name__}", sections)
@@ -81,6 +84,7 @@ def _explained_rows(context: Context, size: int, wrong: int = 3) -> np.ndarray:
         mistakes = np.flatnonzero(context.y != context.pred)
         confidence = context.proba[mistakes].max(axis=1)
         chosen = mistakes[np.argsort(-confidence)][:wrong]
+    context.added_mistakes = len(chosen)
     others = np.setdiff1d(np.arange(n), chosen)
     fill = context.rng.choice(others, size=size - len(chosen), replace=False)
     return np.sort(np.concatenate([chosen, fill]))
@@ -89,7 +93,9 @@ def _explained_rows(context: Context, size: int, wrong: int = 3) -> np.ndarray:
 def _summary(context: Context) -> Section:
     estimator, n = context.estimator, len(context.y)
     if context.classifier:
-        accuracy, low, high = _bootstrap(context, _accuracy)
+        right = int(np.sum(context.y == context.pred))
+        low, high = wilson_interval(right, n)
+        context.interval = (low, high)
         values, counts = np.unique(context.y, return_counts=True)
         majority = values[counts.argmax()]
         what = (
@@ -98,8 +104,8 @@ def _summary(context: Context) -> Section:
         )
         headline = (
             f"On the {n} labelled {context.noun}s in this report it is right "
-            f"<b>{accuracy:.1%}</b> of the time (95% confidence interval {low:.1%} "
-            f"to {high:.1%})."
+            f"<b>{right / n:.1%}</b> of the time ({right} of {n}; 95% confidence "
+            f"interval {low:.1%} to {high:.1%}, Wilson score interval)."
         )
         baseline = (
             f"Always answering the most common class ({_html.quote(majority)}) would "
@@ -107,16 +113,19 @@ def _summary(context: Context) -> Section:
         )
     else:
         r2, low, high = _bootstrap(context, _r2)
+        context.interval = (low, high)
         error = float(np.mean(np.abs(column(context.pred) - column(context.y))))
         naive = float(np.mean(np.abs(column(context.y) - column(context.y).mean())))
         what = f"This model predicts a number for each {context.noun}."
         headline = (
             f"On the {n} labelled {context.noun}s in this report it explains "
             f"<b>{r2:.0%}</b> of the variation (R², 95% confidence interval {low:.0%} "
-            f"to {high:.0%}); its typical error is {error:.3g}."
+            f"to {high:.0%}, percentile bootstrap over the {context.noun}s); its mean "
+            f"absolute error is {error:.3g}, in the target's units."
         )
         baseline = (
-            f"Always predicting the average would have a typical error of {naive:.3g}."
+            "Always predicting the average would have a mean absolute error of "
+            f"{naive:.3g}."
         )
     board = _searched(estimator.leaderboard_)
     completed = int((board["state"] == "complete").sum())
@@ -132,6 +141,17 @@ def _summary(context: Context) -> Section:
         if sentence:
             texts.append(sentence)
     return Section("summary", "Summary", [_html.paragraphs(texts)])
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default).
+
+    Unlike a percentile bootstrap it does not collapse to one point when every (or
+    no) prediction is right: 143 right out of 143 gives about 97.4% to 100%."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def _searched(board: pd.DataFrame) -> pd.DataFrame:
@@ -232,7 +252,7 @@ def _performance(context: Context) -> Section:
                 }
                 for c in labels
             }
-        ).T
+        ).T.astype({"examples": int})
         section.blocks.append(
             _html.paragraphs(
                 [
@@ -257,25 +277,150 @@ def _performance(context: Context) -> Section:
 def _search(context: Context) -> Section:
     estimator = context.estimator
     board = estimator.leaderboard_
-    score = _score_column(board)
+    ranked = _ranked_column(estimator)
+    metric = _metric_words(ranked)
+    refit = getattr(estimator, "refit_history_", None)  # None: not recorded
     section = Section("search", "How the model was found")
-    section.blocks.append(
-        _html.figure(
-            figures.search_progress(board, score, estimator.history_),
-            "Left: the validation score of every design the search tried. Right: the "
-            "chosen design's training loss per epoch when it was refit.",
-        )
+    trial, ensemble = _chosen_trial(board), _ensemble_score(board, ranked)
+    picture = figures.search_progress(
+        _searched(board),
+        ranked,
+        metric,
+        chosen=trial,
+        ensemble=ensemble,
+        curves=refit or estimator.history_,
+        refit=bool(refit),
     )
-    if getattr(estimator, "scoring", None) is not None:
-        ranked = (
-            f"by validation {score.removeprefix('val_')} (what the search maximized)"
+    chosen = (
+        "" if trial is None else f" The star marks the chosen design (trial {trial})."
+    )
+    if ensemble is not None:
+        chosen += " The dashed line is the weighted average of several designs."
+    if refit:
+        right = (
+            "Right: the final model's training loss per epoch when the chosen design "
+            f"was trained again on all {estimator.n_samples_fit_} rows (no rows were "
+            "held out then, so there is no validation curve)."
+        )
+    elif refit is None:
+        right = (
+            "Right: the chosen trial's training loss and validation curve per epoch "
+            "during the search (this model was saved by an earlier version, which "
+            "did not record the final training)."
         )
     else:
-        ranked = "by validation loss (what the search minimized)"
-    section.blocks.append(_html.paragraphs([f"The best designs, {ranked}:"]))
-    shown = board.head(10).drop(columns=["reason"], errors="ignore")
-    section.blocks.append(_html.table(shown, digits=4))
+        right = (
+            "Right: the chosen trial's training loss and validation curve per epoch "
+            "(it was kept as trained, without training it again on all rows)."
+        )
+    section.blocks.append(
+        _html.figure(
+            picture,
+            f"Left: the validation {metric} of every design the search tried, and the "
+            f"best so far (what the search ranked designs by).{chosen} {right}",
+        )
+    )
+    order = "maximized" if figures.higher_is_better(ranked) else "minimized"
+    section.blocks.append(
+        _html.paragraphs(
+            [f"The best designs, by validation {metric} (what the search {order}):"]
+        )
+    )
+    section.blocks.append(_html.table(leaderboard_table(board), index=False))
     return section
+
+
+def _ranked_column(estimator: Any) -> str:
+    """The leaderboard column the search ranked trials by."""
+    if getattr(estimator, "scoring", None) is None:
+        return "val_loss"
+    return _score_column(estimator.leaderboard_)
+
+
+def _metric_words(column: str) -> str:
+    return column.removeprefix("val_").replace("_", " ")
+
+
+def _chosen_trial(board: pd.DataFrame) -> int | None:
+    """The number of the best searched trial (the first ensemble member, if any)."""
+    rows = _searched(board)
+    rows = rows[rows["state"] == "complete"]
+    return None if rows.empty else int(rows["trial"].iloc[0])
+
+
+def _ensemble_score(board: pd.DataFrame, column: str) -> float | None:
+    rows = board[board["state"] == ENSEMBLE]
+    return None if rows.empty else float(rows[column].iloc[0])
+
+
+# Leaderboard columns shown as they are; every other non-empty one is a parameter.
+SHOWN = ("trial", "state", "ensemble_weight", "epochs", "seconds")
+NOT_PARAMETERS = ("beats_constant", "reason", "objective")
+
+
+def leaderboard_table(board: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The report's leaderboard: the first ``top`` rows, one format per column, the
+    scores rounded, and a trial's parameters in one "design" column (blank for a
+    parameter the trial did not have) so the table fits a page."""
+    board = board.head(top)
+    scores = [c for c in board if c.startswith("val_")]
+    parameters = [c for c in board if c not in (*SHOWN, *scores, *NOT_PARAMETERS)]
+    table = pd.DataFrame(index=board.index)
+    table["trial"] = [_integer(v) for v in board["trial"]]
+    table["state"] = board["state"]
+    for name in scores:
+        table[name.removeprefix("val_").replace("_", " ")] = [
+            _fixed(v, 4) for v in board[name]
+        ]
+    if "ensemble_weight" in board:
+        table["weight in the model"] = [_fixed(v, 2) for v in board["ensemble_weight"]]
+    table["epochs"] = [
+        "" if s in (ENSEMBLE, REFERENCE) else _integer(v)
+        for v, s in zip(board["epochs"], board["state"], strict=True)
+    ]
+    table["seconds"] = [_fixed(v, 1) for v in board["seconds"]]
+    table["design"] = [
+        _design(row, parameters)
+        if row["state"] not in (ENSEMBLE, REFERENCE)
+        else str(row.get("reason", ""))
+        for _, row in board.iterrows()
+    ]
+    return table.reset_index(drop=True)
+
+
+def _design(row: pd.Series, parameters: list[str]) -> str:
+    parts = []
+    for name in parameters:
+        if not _missing(row[name]):
+            parts.append(f"{name}={_number(row[name])}")
+    return ", ".join(parts)
+
+
+def _missing(value: Any) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, (float, np.floating)) and np.isnan(value))
+    )
+
+
+def _integer(value: Any) -> str:
+    return "" if _missing(value) else str(int(value))
+
+
+def _fixed(value: Any, digits: int) -> str:
+    return "" if _missing(value) else f"{float(value):.{digits}f}"
+
+
+def _number(value: Any) -> str:
+    """A parameter value: integers as integers, other numbers to 3 significant digits."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{float(value):.3g}"
 
 
 def _caveats(context: Context, explanation: Explanation, trusted: bool) -> Section:
@@ -288,11 +433,16 @@ def _caveats(context: Context, explanation: Explanation, trusted: bool) -> Secti
         "the real world.",
         f"The model only knows {context.noun}s like the ones it was trained on; "
         "expect worse results on data from other sources, places or times.",
-        f"The explanations were computed for {len(explanation)} of the {n} "
-        f"{context.noun}s, chosen at random (with the most confident mistakes).",
+        _sample_sentence(context, len(explanation)),
     ]
-    if n < 100:
-        notes.append(f"{n} examples is few: the confidence interval above is wide.")
+    low, high = context.interval
+    if high - low > WIDE_INTERVAL:
+        shown = "{:.1%}" if context.classifier else "{:.0%}"
+        notes.append(
+            f"The 95% confidence interval above is wide ({shown.format(low)} to "
+            f"{shown.format(high)}): {n} labelled {context.noun}s are too few to "
+            "pin the model's quality down; more labelled data would narrow it."
+        )
     if context.classifier:
         _, counts = np.unique(context.y, return_counts=True)
         # Unbalanced: the rarest class has under half its share of a balanced split.
@@ -316,13 +466,33 @@ def _caveats(context: Context, explanation: Explanation, trusted: bool) -> Secti
     return Section("caveats", "Caveats", [_html.bullets(notes)])
 
 
+def _sample_sentence(context: Context, explained: int) -> str:
+    """Which rows the explanations were computed for, as it happened."""
+    n, noun = len(context.y), context.noun
+    if explained >= n:
+        return f"The explanations were computed for all {n} {noun}s."
+    added = context.added_mistakes
+    sentence = (
+        f"The explanations were computed for {explained} of the {n} {noun}s, "
+        "chosen at random"
+    )
+    if added:
+        mistakes = "mistake" if added == 1 else f"{added} mistakes"
+        sentence += (
+            f" except for the model's most confident {mistakes}, always included"
+        )
+    return sentence + "."
+
+
 def _appendix(context: Context) -> Section:
     estimator = context.estimator
     lines: list[str] = []
     estimator.model_.summary(
         print_fn=lambda text, *args, **kwargs: lines.append(text), line_length=100
     )
-    params = pd.Series(estimator.best_params_, name="value").to_frame()
+    params = pd.Series(
+        {k: _number(v) for k, v in estimator.best_params_.items()}, name="value"
+    ).to_frame()
     settings = {
         "estimator": type(estimator).__name__,
         "random_state": estimator.random_state,
@@ -332,22 +502,19 @@ def _appendix(context: Context) -> Section:
         "best validation score": estimator.best_score_,
         **_versions(),
     }
+    settings = {k: "none" if v is None else v for k, v in settings.items()}
     return Section(
         "appendix",
         "Technical appendix",
         [
             _html.paragraphs(["Best hyperparameters:"]),
-            _html.table(params, digits=6),
+            _html.table(params),
             _html.paragraphs(["Settings, seeds and versions:"]),
             _html.table(pd.Series(settings, name="value").astype(str).to_frame()),
             _html.paragraphs(["Architecture:"]),
             _html.preformatted(_strip_rich("\n".join(lines))),
         ],
     )
-
-
-def _accuracy(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.mean(y == pred))
 
 
 def _r2(y: np.ndarray, pred: np.ndarray) -> float:

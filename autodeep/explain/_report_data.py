@@ -35,6 +35,10 @@ class Context:
         self.rng = rng
         # Positions of the explained rows (set once predictions are known).
         self.sample = np.zeros(0, dtype=int)
+        # Mistakes added to the random sample of explained rows (set with it).
+        self.added_mistakes = 0
+        # The headline metric's 95% interval (set by the summary).
+        self.interval = (0.0, 1.0)
         self.classes: Any = getattr(estimator, "classes_", None)
         self.noun = NOUNS[kind]
         if self.classes is not None:

@@ -26,6 +26,9 @@ from autodeep.explain._subjects import Subject, make_subject
 # the randomized model's maps is below this.
 RANDOMIZATION_LIMIT = 0.5
 DELETION_STEPS = 10
+# Image maps whose mean pairwise correlation is above this are "the same map" for
+# every image: they show where the model looks in general, not per image.
+SAMENESS_LIMIT = 0.9
 
 
 @dataclass
@@ -129,6 +132,32 @@ def deletion_check(
     return DeletionCheck(
         explanation.method, _area(curve), _area(random_curve), curve, random_curve
     )
+
+
+@dataclass
+class SamenessCheck:
+    """Mean pairwise Pearson correlation of the rows' image maps (magnitudes)."""
+
+    method: str
+    similarity: float
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.similarity < SAMENESS_LIMIT)
+
+
+def sameness_check(explanation: Explanation) -> SamenessCheck | None:
+    """Whether an image method's maps differ between images; None for other kinds or
+    fewer than two rows."""
+    if explanation.kind != "image" or len(explanation) < 2:
+        return None
+    maps = np.abs(np.array(explanation.attributions)).reshape(len(explanation), -1)
+    varied = maps.std(axis=1) > 0
+    if varied.sum() < 2:  # flat maps: nothing to tell apart
+        return SamenessCheck(explanation.method, 1.0)
+    correlations = np.corrcoef(maps[varied])
+    pairs = np.triu_indices(len(correlations), k=1)
+    return SamenessCheck(explanation.method, float(np.mean(correlations[pairs])))
 
 
 def _deletion_curves(
