@@ -6,8 +6,10 @@
 
 import os
 
-# TensorFlow's C++ start-up notices drown the useful output; users can still set this.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's C++ log lines (errors included: "failed call to cuInit" on every CPU
+# machine) drown the useful output; users can still set this. The lines written while
+# TensorFlow loads are filtered by autodeep._backend.import_keras.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from autodeep.estimators import (
     ImageClassifier,

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from autodeep._backend import import_keras
 from autodeep._folds import folds_for
 from autodeep.search import PRUNERS
 
@@ -58,6 +59,7 @@ class AutoDeepEstimator(BaseEstimator):
         self
             The fitted estimator.
         """
+        import_keras()  # first: the engine's modules import it
         from autodeep import _engine
         from autodeep._worker import Launcher
 
@@ -80,6 +82,7 @@ class AutoDeepEstimator(BaseEstimator):
 
     def _fit_inputs(self, X: Any, y: Any) -> tuple[Any, Any, np.ndarray, Any]:
         """Checked input, encoded target, engine plan and settings (fit and workers)."""
+        import_keras()  # first (worker processes start here)
         settings = self._settings()
         X = self._validate_X(X, reset=True)
         y = self._validate_y(X, y)
@@ -298,6 +301,7 @@ class AutoDeepEstimator(BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if isinstance(state.get("model_"), bytes):
+            import_keras()
             state = {**state, "model_": _model_from_bytes(state["model_"])}
         super().__setstate__(state)
 

@@ -103,12 +103,18 @@ class Progress:
 
     def _log(self, row: Mapping[str, Any]) -> None:
         reason = f" ({row['reason']})" if row.get("reason") else ""
+        score = row.get("score")
+        # A pruned or failed trial has no score, only the loss it stopped at.
+        scored = (
+            ""
+            if score is None or math.isnan(score)
+            else f"val {self.score_name} {score:.4f}, "
+        )
         logger.info(
-            "trial %d %s: val %s %.4f, val loss %.4f, %d epochs, %.1f s%s",
+            "trial %d %s: %sval loss %.4f, %d epochs, %.1f s%s",
             row["trial"],
             row["state"],
-            self.score_name,
-            row.get("score", math.nan),
+            scored,
             row.get("val_loss", math.nan),
             row.get("epochs", 0),
             row.get("seconds", math.nan),

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from autodeep._artifact_checks import check_network, check_state, read_network
+from autodeep._backend import import_keras
 from autodeep._trusted import RESAVE, TRUSTED_TYPES, named_types, read_state
 
 __all__ = ["TRUSTED_TYPES", "load", "save"]
@@ -195,6 +196,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     folder = Path(path)
     manifest = _read_manifest(folder)
     _check_files(folder, manifest)
+    import_keras()
     name, cls = _estimator_class(manifest, folder)
     state = read_state(folder / "state.skops")
     check_state(state, name, cls)

@@ -17,6 +17,69 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+# Lines the frameworks write to the process's stderr (file descriptor 2, from C++) when
+# they load, that say nothing about the user's data: no CUDA on a CPU machine, CPU
+# instruction sets, absl's note on its own start-up. Dropped by :func:`import_keras`.
+START_UP_NOISE = (
+    "All log messages before absl::InitializeLog()",
+    "cudart_stub.cc",
+    "Could not find cuda drivers",
+    "cuda_platform.cc",
+    "failed call to cuInit",
+    "Unable to register cu",
+    "computation_placer.cc",
+    "oneDNN custom operations are on",
+    "This TensorFlow binary is optimized",
+    "rebuild TensorFlow with the appropriate compiler flags",
+    "TF-TRT Warning",
+    "cuda_executor.cc",
+    "cpu_feature_guard.cc",
+)
+
+
+def import_keras() -> ModuleType:
+    """``import keras``, the first time with its framework's start-up lines kept off
+    the terminal.
+
+    Those lines come from C++ code writing to file descriptor 2 while TensorFlow
+    loads, before ``TF_CPP_MIN_LOG_LEVEL`` or Python's ``logging`` can filter them, so
+    the descriptor is pointed at a temporary file during the import and every line
+    that is not start-up noise is written to stderr afterwards (all of them if the
+    import fails). Later TensorFlow errors from C++ follow ``TF_CPP_MIN_LOG_LEVEL``,
+    which ``autodeep`` sets to 3 unless the user set it; Python-side framework
+    warnings (such as tf.function retracing) are lowered to errors only.
+    """
+    import logging
+    import os
+    import sys
+    import tempfile
+
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    with tempfile.TemporaryFile() as captured:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines()
+            kept = [
+                line
+                for line in lines
+                if line.strip() and not any(n in line for n in START_UP_NOISE)
+            ]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
+    for name in ("tensorflow", "absl"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:  # the user's own setting wins
+            logger.setLevel(logging.ERROR)
+    return keras
+
 
 @cache
 def framework() -> ModuleType:
