@@ -240,16 +240,19 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def read_table(path: str, target: str) -> tuple[Any, Any]:
-    """Features and target from a CSV or Parquet file."""
+def read_frame(path: str) -> Any:
+    """A CSV or Parquet file (by its extension) as a DataFrame."""
     import pandas as pd
 
     if not os.path.exists(path):
-        raise FileNotFoundError(
-            f"Training data {path!r} does not exist on this machine."
-        )
+        raise FileNotFoundError(f"Data file {path!r} does not exist on this machine.")
     reader = pd.read_parquet if path.endswith((".parquet", ".pq")) else pd.read_csv
-    frame = reader(path)
+    return reader(path)
+
+
+def read_table(path: str, target: str) -> tuple[Any, Any]:
+    """Features and target from a CSV or Parquet file."""
+    frame = read_frame(path)
     if target not in frame.columns:
         raise ValueError(
             f"Target column {target!r} is not in {path}; columns are {list(frame.columns)}."

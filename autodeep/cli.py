@@ -28,46 +28,95 @@ PARAM_COLUMNS = [
 ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``autodeep`` command line."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    parser = argparse.ArgumentParser(prog="autodeep", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+DESCRIPTION = (
+    "Tuned, explainable deep networks for tables, images and text. Commands: demo "
+    "(a search on a bundled dataset), fit, predict and report (on CSV or Parquet "
+    "files), worker (join a search kept in a database)."
+)
 
-    demo = commands.add_parser(
-        "demo", help="search a TabularClassifier on scikit-learn's breast_cancer data"
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("autodeep")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default, unless it has none worth showing (None, off, [])."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, []):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autodeep", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"autodeep {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    formatter = _Formatter
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=summary, description=summary, formatter_class=formatter
+        )
+
+    demo = command(
+        "demo", "search a TabularClassifier on scikit-learn's breast_cancer data"
     )
-    demo.add_argument("--max-trials", type=int, default=5)
-    demo.add_argument("--time-budget", type=float, default=None)
+    demo.add_argument("--max-trials", type=int, default=5, help="trials to run")
+    demo.add_argument(
+        "--time-budget", type=float, default=None, help="seconds for the whole fit"
+    )
     demo.set_defaults(run=_demo)
 
-    fit = commands.add_parser("fit", help="fit on a CSV file and save the model folder")
+    fit = command("fit", "fit on a CSV or Parquet file and save the model folder")
     fit.add_argument(
         "data", help="CSV or Parquet file with the features and the target column"
     )
     fit.add_argument("--target", required=True, help="name of the target column")
-    fit.add_argument("--task", choices=["classification", "regression"], required=True)
+    fit.add_argument(
+        "--task",
+        choices=["classification", "regression"],
+        required=True,
+        help="what to predict: classes or numbers",
+    )
     fit.add_argument("-o", "--output", required=True, help="model folder to write")
-    fit.add_argument("--max-trials", type=int, default=10)
-    fit.add_argument("--time-budget", type=float, default=None)
-    fit.add_argument("--random-state", type=int, default=0)
+    fit.add_argument(
+        "--drop",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="columns not to use as features (identifiers, leaks)",
+    )
+    fit.add_argument("--max-trials", type=int, default=10, help="trials to run")
+    fit.add_argument(
+        "--time-budget", type=float, default=None, help="seconds for the whole fit"
+    )
+    fit.add_argument(
+        "--random-state", type=int, default=0, help="seed of the split and search"
+    )
     fit.add_argument(
         "--tuner",
         choices=["optuna", "hyperband", "bayesian", "random"],
         default="optuna",
+        help="search algorithm (the last three are KerasTuner's)",
     )
     fit.add_argument("--n-jobs", type=int, default=1, help="worker processes here")
     fit.add_argument(
         "--storage",
         default=None,
         help="keep the Optuna study here: a journal file, SQLite .db file or database "
-        "URL; other machines join it with `autodeep worker`",
+        "URL; other machines join it with 'autodeep worker'",
     )
     fit.add_argument("--study", default=None, help="study name in --storage")
     fit.set_defaults(run=_fit)
 
-    worker = commands.add_parser(
-        "worker", help="run trials of a study kept in a database, until it is done"
+    worker = command(
+        "worker", "run trials of a study kept in a database, until it is done"
     )
     worker.add_argument("--storage", required=True, help="database URL or journal file")
     worker.add_argument("--study", required=True, help="study name")
@@ -77,25 +126,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="training data (default: the path the study records)",
     )
     worker.add_argument(
-        "--target", default=None, help="target column (default: recorded)"
+        "--target", default=None, help="target column (default: the recorded one)"
     )
     worker.set_defaults(run=_worker)
 
-    predict = commands.add_parser(
-        "predict", help="predict a CSV file with a saved model"
+    predict = command("predict", "predict a CSV or Parquet file with a saved model")
+    predict.add_argument(
+        "model", help="model folder written by 'autodeep fit' or save()"
+    )
+    predict.add_argument("data", help="CSV or Parquet file with the feature columns")
+    predict.add_argument(
+        "-o", "--output", default=None, help="CSV file to write (default: stdout)"
     )
     predict.add_argument(
-        "model", help="model folder written by `autodeep fit` or save()"
+        "--id-column",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="columns of the data copied next to the predictions",
     )
-    predict.add_argument("data", help="CSV file with the same feature columns")
-    predict.add_argument("-o", "--output", required=True, help="CSV file to write")
+    predict.add_argument(
+        "--proba",
+        action="store_true",
+        help="also write each class's probability (classifiers)",
+    )
     predict.set_defaults(run=_predict)
 
-    report = commands.add_parser(
-        "report", help="write the HTML report of a saved model on labelled data"
+    report = command(
+        "report", "write the HTML report of a saved model on labelled data"
     )
     report.add_argument(
-        "model", help="model folder written by `autodeep fit` or save()"
+        "model", help="model folder written by 'autodeep fit' or save()"
     )
     report.add_argument(
         "data",
@@ -108,8 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     report.add_argument("--sample-size", type=int, default=200, help="rows to explain")
     report.set_defaults(run=_report)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``autodeep`` command line."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
     except (ValueError, FileNotFoundError) as error:
@@ -118,7 +184,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import pandas as pd
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
 
@@ -139,10 +204,8 @@ def _demo(args: argparse.Namespace) -> int:
     ).fit(X_train, y_train)
     seconds = time.perf_counter() - start
     board = clf.leaderboard_
-    columns = [c for c in LEADERBOARD_COLUMNS + PARAM_COLUMNS if c in board.columns]
-    with pd.option_context("display.width", 200, "display.precision", 4):
-        print("\nLeaderboard (best first):")
-        print(board[columns].to_string(index=False))
+    print()
+    _print_leaderboard(board, top=len(board))
     print(f"\nBest configuration: {clf.best_params_}")
     members = member_count(board)
     if members:
@@ -157,6 +220,7 @@ def _fit(args: argparse.Namespace) -> int:
     from autodeep._worker import read_table
 
     X, y = read_table(args.data, args.target)
+    X = _without(X, args.drop, args.data)
     estimator_class = (
         TabularClassifier if args.task == "classification" else TabularRegressor
     )
@@ -177,8 +241,43 @@ def _fit(args: argparse.Namespace) -> int:
         }
     estimator.fit(X, y)
     estimator.save(args.output)
-    print(f"validation score {estimator.best_score_:.4f}; model saved to {args.output}")
+    _print_leaderboard(estimator.leaderboard_, top=5)
+    metric = _metric_name(estimator.leaderboard_)
+    print(
+        f"validation {metric} {estimator.best_score_:.4f} (best trial); "
+        f"model saved to {args.output}"
+    )
     return 0
+
+
+def _without(X: Any, columns: list[str], path: str) -> Any:
+    """``X`` without ``columns`` (each must be there)."""
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise ValueError(
+            f"--drop names columns that are not in {path}: {missing}; columns are "
+            f"{list(X.columns)}."
+        )
+    return X.drop(columns=columns)
+
+
+def _metric_name(board: Any) -> str:
+    """The leaderboard's validation metric, in words ("balanced accuracy")."""
+    column = next(
+        (c for c in board.columns if c.startswith("val_") and c != "val_loss"),
+        "val_loss",
+    )
+    return column.removeprefix("val_").replace("_", " ")
+
+
+def _print_leaderboard(board: Any, top: int) -> None:
+    import pandas as pd
+
+    columns = [c for c in LEADERBOARD_COLUMNS + PARAM_COLUMNS if c in board.columns]
+    columns += [c for c in board.columns if c.startswith("val_") and c not in columns]
+    with pd.option_context("display.width", 200, "display.precision", 4):
+        print(f"Leaderboard (best first, top {min(top, len(board))}):")
+        print(board[columns].head(top).to_string(index=False))
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -193,34 +292,61 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    import pandas as pd
 
+    from autodeep._worker import read_frame
+
+    _check_model_folder(args.model)
+    frame = read_frame(args.data)
+    missing = [c for c in args.id_column if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"--id-column names columns that are not in {args.data}: {missing}."
+        )
     import autodeep
 
     estimator = autodeep.load(args.model)
-    X = _model_input(estimator, pd.read_csv(args.data))
-    out = pd.DataFrame({"prediction": estimator.predict(X)})
-    if hasattr(estimator, "predict_proba"):
+    X = _model_input(estimator, frame.drop(columns=args.id_column))
+    out = frame[args.id_column].reset_index(drop=True)
+    out["prediction"] = estimator.predict(X)
+    if args.proba:
+        if not hasattr(estimator, "predict_proba"):
+            raise ValueError("--proba is for classifiers; this model is a regressor.")
         proba = estimator.predict_proba(X)
         for i, label in enumerate(estimator.classes_):
             out[f"proba_{label}"] = proba[:, i]
+    if args.output is None:
+        out.to_csv(sys.stdout, index=False)
+        return 0
     out.to_csv(args.output, index=False)
-    print(f"{len(out)} predictions written to {args.output}")
+    print(f"{len(out)} predictions written to {args.output}", file=sys.stderr)
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    import autodeep
     from autodeep._worker import read_table
 
+    _check_model_folder(args.model)
+    X, y = read_table(args.data, args.target)  # before loading the model: fail fast
+    import autodeep
+
     estimator = autodeep.load(args.model)
-    X, y = read_table(args.data, args.target)
     X = _model_input(estimator, X)
     start = time.perf_counter()
     estimator.report(X, y, args.output, sample_size=args.sample_size)
     seconds = time.perf_counter() - start
     print(f"report on {len(y)} rows written to {args.output} ({seconds:.1f} s)")
     return 0
+
+
+def _check_model_folder(path: str) -> None:
+    """Fail before TensorFlow loads when ``path`` cannot be a model folder."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"Model folder {path!r} does not exist.")
+    if not os.path.isfile(os.path.join(path, "manifest.json")):
+        raise ValueError(
+            f"{path!r} is not an autodeep model folder (no manifest.json); write one "
+            "with 'autodeep fit' or estimator.save(path)."
+        )
 
 
 def _model_input(estimator: Any, frame: Any) -> Any:
