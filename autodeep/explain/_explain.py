@@ -52,7 +52,24 @@ def explain(
     units = attribute(subject, method, targets, baseline, settings)
     if method in ("integrated_gradients", "occlusion"):
         settings["baseline"] = subject.baseline_name
-    return Explanation.from_subject(subject, method, settings, units, logits, targets)
+    explanation = Explanation.from_subject(
+        subject, method, settings, units, logits, targets
+    )
+    if method in ADDITIVE:
+        # What the attributions split: the explained output at the input and at the
+        # reference (the baseline; the zero representation for gradient x input).
+        reference = baseline if method == "integrated_gradients" else 0 * subject.z
+        explanation.output = subject.probe.gradient(subject.inputs, subject.z, targets)[
+            0
+        ]
+        explanation.reference_output = subject.probe.gradient(
+            subject.inputs, reference, targets
+        )[0]
+    return explanation
+
+
+# Methods whose attributions of a row add up to its output minus a reference output.
+ADDITIVE = ("integrated_gradients", "gradient_x_input")
 
 
 def attribute(

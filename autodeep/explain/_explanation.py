@@ -45,6 +45,13 @@ class Explanation:
         Class probabilities (classifiers), columns in the order of ``classes_``.
     images : numpy.ndarray or None
         The explained images as the model saw them (images only).
+    output, reference_output : numpy.ndarray or None
+        Additive methods (``integrated_gradients``, ``gradient_x_input``): the
+        explained output of each row (the target class's logit; a regressor's
+        output on the standardized target scale; for an ensemble, the members'
+        weighted average) and the same output at the reference input (the baseline;
+        the all-zero representation for ``gradient_x_input``). None otherwise.
+        :attr:`completeness_gap` compares them with the attributions.
 
     Examples
     --------
@@ -67,6 +74,8 @@ class Explanation:
     predictions: np.ndarray
     probabilities: np.ndarray | None = None
     images: np.ndarray | None = None
+    output: np.ndarray | None = None
+    reference_output: np.ndarray | None = None
 
     @classmethod
     def from_subject(
@@ -110,6 +119,18 @@ class Explanation:
         return len(self.attributions)
 
     @property
+    def completeness_gap(self) -> np.ndarray | None:
+        """Per row, the attributions' sum minus (output - reference output).
+
+        Near zero for integrated gradients with enough ``steps`` (the gap shrinks
+        as they grow); for gradient x input only when the model is linear in its
+        inputs. None for methods that do not split an output."""
+        if self.output is None or self.reference_output is None:
+            return None
+        totals = np.array([float(np.sum(a)) for a in self.attributions])
+        return totals - (self.output - self.reference_output)
+
+    @property
     def signed(self) -> bool:
         """Whether attributions carry a direction (up or down), not only a size."""
         return self.method not in UNSIGNED
@@ -117,13 +138,15 @@ class Explanation:
     def to_frame(self) -> pd.DataFrame:
         """The attributions as a DataFrame.
 
-        Tabular: one row per explained row, one column per original column. Text: one
-        row per token (``row``, ``position``, ``token``, ``attribution``). Images: one
-        row per pixel (``row``, ``y``, ``x``, ``attribution``).
+        Tabular: one row per explained row, one column per original column, with the
+        index of X when X was a DataFrame. Text: one row per token (``row``, the
+        position of the text in X, ``position``, ``token``, ``attribution``). Images:
+        one row per pixel (``row``, ``y``, ``x``, ``attribution``).
         """
         if self.kind == "tabular":
             names = self.unit_names[0] if self.unit_names else []
-            return pd.DataFrame(np.array(self.attributions), columns=names)
+            index = self.inputs.index if isinstance(self.inputs, pd.DataFrame) else None
+            return pd.DataFrame(np.array(self.attributions), columns=names, index=index)
         if self.kind == "text":
             records = [
                 (row, position, token, float(value))

@@ -246,6 +246,12 @@ def _first_rows(explanation: Explanation, n: int) -> Explanation:
         predictions=explanation.predictions[:n],
         probabilities=None if probabilities is None else probabilities[:n],
         images=None if images is None else images[:n],
+        output=None if explanation.output is None else explanation.output[:n],
+        reference_output=(
+            None
+            if explanation.reference_output is None
+            else explanation.reference_output[:n]
+        ),
     )
 
 
