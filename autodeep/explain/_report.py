@@ -363,8 +363,9 @@ def leaderboard_table(board: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     scores rounded, and a trial's parameters in one "design" column (blank for a
     parameter the trial did not have) so the table fits a page."""
     board = board.head(top)
-    scores = [c for c in board if c.startswith("val_")]
-    parameters = [c for c in board if c not in (*SHOWN, *scores, *NOT_PARAMETERS)]
+    columns = [str(c) for c in board.columns]
+    scores = [c for c in columns if c.startswith("val_")]
+    parameters = [c for c in columns if c not in (*SHOWN, *scores, *NOT_PARAMETERS)]
     table = pd.DataFrame(index=board.index)
     table["trial"] = [_integer(v) for v in board["trial"]]
     table["state"] = board["state"]
@@ -418,9 +419,10 @@ def _number(value: Any) -> str:
         value, (int, float, np.integer, np.floating)
     ):
         return str(value)
-    if float(value).is_integer() and abs(value) < 1e6:
-        return str(int(value))
-    return f"{float(value):.3g}"
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e6:
+        return str(int(number))
+    return f"{number:.3g}"
 
 
 def _caveats(context: Context, explanation: Explanation, trusted: bool) -> Section:

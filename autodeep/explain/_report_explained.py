@@ -309,13 +309,11 @@ def _pick_examples(context: Context) -> list[tuple[str, list[int]]]:
         confidence, margin = proba[:, -1], proba[:, -1] - proba[:, -2]
         right = np.flatnonzero(y == pred)
         wrong = np.flatnonzero(y != pred)
-        groups = [
+        near = np.argsort(margin)
+        groups: list[tuple[str, np.ndarray]] = [
             ("Most confident, right", right[np.argsort(-confidence[right])]),
             ("Most confident, wrong", wrong[np.argsort(-confidence[wrong])]),
-            (
-                BORDERLINE,
-                [p for p in np.argsort(margin) if margin[p] < BORDERLINE_MARGIN],
-            ),
+            (BORDERLINE, near[margin[near] < BORDERLINE_MARGIN]),
         ]
     else:
         error = np.abs(column(pred) - column(y))
