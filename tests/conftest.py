@@ -88,6 +88,14 @@ def cancer_model(cancer_with_categories):
     return TabularClassifier(**FAST).fit(X_train, y_train)
 
 
+@pytest.fixture(scope="session")
+def diabetes_model(diabetes):
+    from autodeep import TabularRegressor
+
+    X_train, _, y_train, _ = diabetes
+    return TabularRegressor(**{**FAST, "max_epochs": 10}).fit(X_train, y_train)
+
+
 def sentiment_texts(n, seed):
     """Short texts whose label is set by one sentiment word among filler words."""
     rng = np.random.default_rng(seed)

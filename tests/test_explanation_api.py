@@ -7,14 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autodeep import TabularRegressor
-from tests.conftest import FAST
 
-
-@pytest.fixture(scope="module")
-def regressor(diabetes):
-    X_train, _, y_train, _ = diabetes
-    return TabularRegressor(**{**FAST, "max_epochs": 10}).fit(X_train, y_train)
+@pytest.fixture
+def regressor(diabetes_model):
+    return diabetes_model
 
 
 def test_to_frame_keeps_the_index_of_X(cancer_model, cancer_with_categories):

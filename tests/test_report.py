@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from autodeep import TabularRegressor, TextClassifier
+from autodeep import TextClassifier
 from autodeep.cli import main
 from tests._browser import needs_chromium, render
 from tests.conftest import FAST, sentiment_texts
@@ -78,7 +78,7 @@ def test_image_report_with_class_average_maps(digit_images, digits_model, tmp_pa
     assert "Passed: sensitivity to the model" in page.dom
 
 
-def test_text_and_regression_reports(diabetes, tmp_path):
+def test_text_and_regression_reports(diabetes, diabetes_model, tmp_path):
     texts, labels, sentiment_words = sentiment_texts(200, seed=1)
     clf = TextClassifier(**{**FAST, "max_epochs": 8}).fit(texts[:150], labels[:150])
     clf.report(texts[150:], labels[150:], tmp_path / "text.html")
@@ -90,8 +90,8 @@ def test_text_and_regression_reports(diabetes, tmp_path):
     assert sum(word in sentiment_words for word in top_words) >= 4
     assert '<div class="tokens">' in html
 
-    X_train, X_test, y_train, y_test = diabetes
-    regressor = TabularRegressor(**{**FAST, "max_epochs": 10}).fit(X_train, y_train)
+    _, X_test, _, y_test = diabetes
+    regressor = diabetes_model
     regressor.report(X_test, y_test, tmp_path / "reg.html")
     html = (tmp_path / "reg.html").read_text()
     assert "explains" in html and "R²" in html and "mean absolute error" in html

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autodeep import TabularClassifier, TabularRegressor, TextClassifier, load
+from autodeep import TabularClassifier, TextClassifier, load
 from autodeep.explain._explanation import Explanation
 from autodeep.explain._report import leaderboard_table, wilson_interval
 from autodeep.explain._trust import sameness_check
@@ -92,9 +92,9 @@ def test_search_section_names_what_the_search_ranked_by(all_right):
     assert "time_budget none" in appendix
 
 
-def test_refit_history_is_the_refit_and_survives_saving(cancer, tmp_path):
+def test_refit_history_is_the_refit_and_survives_saving(cancer, cancer_model, tmp_path):
     X_train, _, y_train, _ = cancer
-    refit = TabularClassifier(**FAST).fit(X_train, y_train)
+    refit = cancer_model
     assert set(refit.refit_history_) == {"loss"}  # all rows: no validation curve
     assert len(refit.refit_history_["loss"]) == refit.best_epochs_
     assert refit.refit_history_["loss"] != refit.history_["loss"][: refit.best_epochs_]
@@ -115,9 +115,11 @@ def test_scoring_changes_what_the_search_section_ranks_by(cancer, tmp_path):
     assert "by validation balanced accuracy (what the search maximized)" in search
 
 
-def test_regressor_report_speaks_of_values_not_classes(diabetes, tmp_path):
-    X_train, X_test, y_train, y_test = diabetes
-    reg = TabularRegressor(**{**FAST, "max_epochs": 10}).fit(X_train, y_train)
+def test_regressor_report_speaks_of_values_not_classes(
+    diabetes, diabetes_model, tmp_path
+):
+    _, X_test, _, y_test = diabetes
+    reg = diabetes_model
     reg.report(X_test, y_test, tmp_path / "reg.html")
     html = (tmp_path / "reg.html").read_text()
     text = _text(html)
