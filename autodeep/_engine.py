@@ -265,9 +265,9 @@ def _affordable(kept: list[Candidate], trials: Trials) -> list[Candidate]:
     left = trials.clock.remaining()
     if not trials.settings.refit or not math.isfinite(left):
         return kept
-    pool, needed = kept[:1], kept[0].refit_seconds(trials.growth)
+    pool, needed = kept[:1], trials.growth * kept[0].seconds
     for candidate in kept[1:]:
-        needed += candidate.refit_seconds(trials.growth)
+        needed += trials.growth * candidate.seconds
         if needed > left:
             break
         pool.append(candidate)
@@ -615,7 +615,6 @@ class Trials:
                 # Outputs for some folds only: never averaged with other trials'.
                 self._encoding_key(params) + (" (some folds)" if partial else ""),
                 attrs["seconds"],
-                attrs["epochs"],
             )
             limit = CANDIDATES if self.settings.ensemble_size > 1 else 1
             self.kept = keep(self.kept, candidate, limit)

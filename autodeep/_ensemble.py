@@ -34,19 +34,6 @@ class Candidate:
     outputs: np.ndarray  # validation outputs at the best epoch
     encoding: str = ""  # the trial's input encoding (text: its vectorizer settings)
     seconds: float = 0.0  # how long the trial took
-    epochs_run: int = 0  # epochs it trained (past its best, waiting for early stopping)
-
-    def refit_seconds(self, growth: float) -> float:
-        """Estimated seconds to refit this trial on all rows: its seconds times
-        ``growth`` (all rows over its training rows) and times the share of its
-        epochs that a refit trains (its best epoch, plus one for building the model).
-
-        The trial's own seconds would overestimate it several times over: a trial
-        that peaked at epoch 3 of 13 ran ten epochs a refit does not."""
-        share = 1.0
-        if self.epochs_run > 0:
-            share = min(1.0, (self.epochs + 1) / self.epochs_run)
-        return growth * self.seconds * share
 
 
 def keep(kept: list[Candidate], candidate: Candidate, limit: int) -> list[Candidate]:

@@ -65,18 +65,6 @@ def test_greedy_selection_averages_complementary_candidates():
     assert value < min(_log_loss(y, o) for o in (sure, other, bad))
 
 
-def test_refit_cost_counts_only_the_epochs_a_refit_trains():
-    # A trial that peaked at epoch 3 of 13: its refit trains 3 epochs (plus the
-    # model's build), on 1.25 times the rows.
-    peaked = Candidate(0, 0.1, {}, 3, [], np.zeros(4), seconds=13.0, epochs_run=13)
-    assert peaked.refit_seconds(1.25) == pytest.approx(1.25 * 13.0 * 4 / 13)
-    # One that trained to its last epoch costs its full time, scaled by the rows.
-    full = Candidate(1, 0.1, {}, 13, [], np.zeros(4), seconds=13.0, epochs_run=13)
-    assert full.refit_seconds(1.25) == pytest.approx(1.25 * 13.0)
-    unknown = Candidate(2, 0.1, {}, 3, [], np.zeros(4), seconds=13.0)
-    assert unknown.refit_seconds(1.0) == pytest.approx(13.0)
-
-
 def test_no_ensemble_when_the_best_alone_cannot_be_beaten():
     y = np.array([0, 1, 0, 1])
     perfect = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
