@@ -263,11 +263,9 @@ def _without(X: Any, columns: list[str], path: str) -> Any:
 
 def _metric_name(board: Any) -> str:
     """The leaderboard's validation metric, in words ("balanced accuracy")."""
-    column = next(
-        (c for c in board.columns if c.startswith("val_") and c != "val_loss"),
-        "val_loss",
-    )
-    return column.removeprefix("val_").replace("_", " ")
+    from autodeep.explain._report import _metric_words, _score_column
+
+    return _metric_words(_score_column(board))
 
 
 def _print_leaderboard(board: Any, top: int) -> None:

@@ -370,9 +370,7 @@ def leaderboard_table(board: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     table["trial"] = [_integer(v) for v in board["trial"]]
     table["state"] = board["state"]
     for name in scores:
-        table[name.removeprefix("val_").replace("_", " ")] = [
-            _fixed(v, 4) for v in board[name]
-        ]
+        table[_metric_words(name)] = [_fixed(v, 4) for v in board[name]]
     if "ensemble_weight" in board:
         table["weight in the model"] = [_fixed(v, 2) for v in board["ensemble_weight"]]
     table["epochs"] = [
