@@ -24,7 +24,15 @@ from sklearn.model_selection import train_test_split
 
 from autodeep import _backend
 from autodeep._data import subset
-from autodeep._ensemble import CANDIDATES, Candidate, Ensemble, choose, combine, keep
+from autodeep._ensemble import (
+    CANDIDATES,
+    Candidate,
+    Ensemble,
+    choose,
+    combine,
+    keep,
+    refit_seconds,
+)
 from autodeep._ensemble import STATE as ENSEMBLE
 from autodeep._reference import STATE as REFERENCE
 from autodeep._reference import reference_row
@@ -265,9 +273,9 @@ def _affordable(kept: list[Candidate], trials: Trials) -> list[Candidate]:
     left = trials.clock.remaining()
     if not trials.settings.refit or not math.isfinite(left):
         return kept
-    pool, needed = kept[:1], trials.growth * kept[0].seconds
+    pool, needed = kept[:1], kept[0].refit_seconds(trials.growth)
     for candidate in kept[1:]:
-        needed += trials.growth * candidate.seconds
+        needed += candidate.refit_seconds(trials.growth)
         if needed > left:
             break
         pool.append(candidate)
@@ -522,8 +530,9 @@ class Trials:
                 f"scoring={settings.scoring!r} could not score this "
                 f"{type(plan.task).__name__.lower()} task's predictions: {error}"
             ) from error
-        # Seconds the best trial so far took (any worker's); drivers keep it current.
-        self.best_seconds: float | None = None
+        # Estimated seconds to refit the best trial so far (any worker's); drivers
+        # keep it current with note_best.
+        self.best_refit: float | None = None
         self.on_epoch: Callable[[int, int], None] = lambda number, epoch: None
         # The best complete trials this process ran (best first), for the ensemble
         # and for a fit without refit.
@@ -539,10 +548,20 @@ class Trials:
         """Seconds to keep for refitting the best configuration found so far; with
         ensembling, for two configurations of its cost (so that an ensemble of the
         best and another trial can be refit too)."""
-        if self.best_seconds is None or not self.settings.refit:
+        if self.best_refit is None or not self.settings.refit:
             return 0.0
         members = ENSEMBLE_RESERVE if self.settings.ensemble_size > 1 else 1
-        return self.best_seconds * self.growth * members
+        return self.best_refit * members
+
+    def note_best(self, attrs: Mapping[str, Any]) -> None:
+        """Drivers call this with the best complete trial's attributes so far (any
+        worker's): the reserve is its estimated refit time."""
+        self.best_refit = refit_seconds(
+            float(attrs.get("seconds", 0.0)),
+            int(attrs.get("best_epoch", 0)),
+            int(attrs.get("epochs", 0)),
+            self.growth,
+        )
 
     def out_of_time(self, typical: float) -> bool:
         """Whether a trial of ``typical`` seconds can no longer start."""
@@ -615,6 +634,7 @@ class Trials:
                 # Outputs for some folds only: never averaged with other trials'.
                 self._encoding_key(params) + (" (some folds)" if partial else ""),
                 attrs["seconds"],
+                attrs["epochs"],
             )
             limit = CANDIDATES if self.settings.ensemble_size > 1 else 1
             self.kept = keep(self.kept, candidate, limit)

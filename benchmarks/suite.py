@@ -48,7 +48,8 @@ best, ties averaged, a failed fit ranked last; for each autodeep budget the numb
 of tables where autodeep is within 0.005 of the best baseline, HGB or LR/Ridge,
 and its worst gap to it), the seconds of each fit and, for each autodeep fit, its
 ``timings_`` as shares of its total fit time (search, refit, reference, ensemble:
-whatever keys the fitted estimator has). With several split seeds also the mean
+whatever keys the fitted estimator has), with its number of trials and of ensemble
+members (1: the best trial alone). With several split seeds also the mean
 scores over the seeds and their summary. A model that fails on a table shows
 ``error: ...`` in its cell and the run goes on. Progress goes to standard error.
 
@@ -364,13 +365,17 @@ def fit_autodeep(
     seconds = time.perf_counter() - start
     score = METRICS[kind][1](y_test, model.predict(X_test))
     board = getattr(model, "leaderboard_", None)
-    trials = None
+    trials = members = None
     if board is not None and "state" in board:
-        trials = int((~board["state"].isin(["reference", "ensemble"])).sum())
+        ran = board[~board["state"].isin(["reference", "ensemble"])]
+        trials, members = len(ran), 1
+        if "ensemble_weight" in ran:
+            members = int((ran["ensemble_weight"].fillna(0) > 0).sum())
     extra = {
         "timings": dict(getattr(model, "timings_", {}) or {}),
         "reference": reference_score(model, METRICS[kind][0]),
         "trials": trials,
+        "members": members,
     }
     return Outcome(score, seconds, extra=extra)
 
@@ -716,6 +721,7 @@ def main() -> None:
                     f"{o.seconds:.1f}",
                     f"{timings.get('total', math.nan):.1f}",
                     "" if o.extra["trials"] is None else str(o.extra["trials"]),
+                    "" if o.extra["members"] is None else str(o.extra["members"]),
                     *(
                         f"{timings[k]:.1f} ({100 * timings[k] / total:.0f} %)"
                         if k in timings
@@ -724,7 +730,10 @@ def main() -> None:
                     ),
                 ]
             )
-        table(["table", "split", "model", "wall", "total", "trials", *keys], rows)
+        table(
+            ["table", "split", "model", "wall", "total", "trials", "members", *keys],
+            rows,
+        )
 
     if len(results) > 1:
         seeds = list(results)

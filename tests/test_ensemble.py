@@ -22,6 +22,7 @@ from autodeep._ensemble import (
     choose,
     combine,
     members_of,
+    refit_seconds,
     select,
 )
 from autodeep._scoring import Objective
@@ -63,6 +64,18 @@ def test_greedy_selection_averages_complementary_candidates():
     assert set(weights) == {0, 1} and sum(weights.values()) == pytest.approx(1.0)
     assert weights[0] == pytest.approx(0.5)
     assert value < min(_log_loss(y, o) for o in (sure, other, bad))
+
+
+def test_refit_cost_counts_only_the_epochs_a_refit_trains():
+    # A trial that peaked at epoch 3 of 13: its refit trains 3 epochs (plus the
+    # model's build), on 1.25 times the rows.
+    assert refit_seconds(13.0, 3, 13, 1.25) == pytest.approx(1.25 * 13.0 * 4 / 13)
+    # One that trained to its last epoch costs its full time, scaled by the rows.
+    assert refit_seconds(13.0, 13, 13, 1.25) == pytest.approx(1.25 * 13.0)
+    # Epochs unknown: the whole trial.
+    assert refit_seconds(13.0, 3, 0, 1.0) == pytest.approx(13.0)
+    peaked = Candidate(0, 0.1, {}, 3, [], np.zeros(4), seconds=13.0, epochs_run=13)
+    assert peaked.refit_seconds(1.25) == refit_seconds(13.0, 3, 13, 1.25)
 
 
 def test_no_ensemble_when_the_best_alone_cannot_be_beaten():
@@ -143,6 +156,28 @@ def noisy():
     return train_test_split(
         pd.DataFrame(X).add_prefix("x"), y, test_size=0.25, stratify=y, random_state=0
     )
+
+
+def test_a_time_budget_leaves_room_to_refit_an_ensemble(noisy):
+    # The search keeps back the estimated refit time of the best trial's epochs (not
+    # of the epochs it ran waiting for early stopping), for two members; an ensemble
+    # of the best and the next trials is then refit on all rows within the budget.
+    # With the whole trials' seconds as the estimate, only the best trial fitted.
+    X_train, X_test, y_train, y_test = noisy
+    clf = TabularClassifier(
+        max_trials=None,
+        time_budget=40,
+        max_epochs=40,
+        reference_model=False,
+        random_state=1,
+        verbose=0,
+    ).fit(X_train, y_train)
+    board = clf.leaderboard_
+    assert board["state"].iloc[0] == "ensemble", board.head()
+    found = members_of(clf.model_)
+    assert found is not None and len(found[0]) >= 2
+    assert clf.refit_history_, "the ensemble was not refit on all rows"
+    assert clf.score(X_test, y_test) > 0.8
 
 
 @pytest.fixture(scope="module")

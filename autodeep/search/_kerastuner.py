@@ -163,7 +163,7 @@ class _Search:
             raise _Stop
         if self.complete:
             best = min(self.complete.values(), key=lambda run: run[1]["best_value"])
-            self.trials.best_seconds = float(best[1]["seconds"])
+            self.trials.note_best(best[1])
         seconds = [row["seconds"] for row in self.rows]
         typical = statistics.median(seconds) if seconds else 0.0
         if self.trials.clock.remaining() <= 0 or self.trials.out_of_time(typical):

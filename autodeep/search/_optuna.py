@@ -368,7 +368,7 @@ def _work(
             return
         finished = [t for t in every if t.state.is_finished()]
         if any(t.state == TrialState.COMPLETE for t in finished):
-            trials.best_seconds = float(study.best_trial.user_attrs.get("seconds", 0.0))
+            trials.note_best(study.best_trial.user_attrs)
         seconds = [
             t.user_attrs["seconds"] for t in finished if "seconds" in t.user_attrs
         ]
