@@ -28,6 +28,7 @@ from autodeep._ensemble import (
     CANDIDATES,
     Candidate,
     Ensemble,
+    affordable,
     choose,
     combine,
     keep,
@@ -261,25 +262,12 @@ def _ensemble(
     started = time.time()
     ensemble = None
     if trials.kept and trials.kept[0].params == best.params:
-        pool = _affordable(trials.kept, trials)
+        pool, left = trials.kept, trials.clock.remaining()
+        if settings.refit and math.isfinite(left):
+            pool = affordable(pool, left, trials.growth)
         ensemble = choose(pool, trials.objective, trials.y_val, settings.ensemble_size)
     timings["ensemble"] = time.time() - started
     return ensemble
-
-
-def _affordable(kept: list[Candidate], trials: Trials) -> list[Candidate]:
-    """The best of ``kept`` (always) and the next ones whose refits, added up, fit in
-    the time left (all of them without a refit or a time budget)."""
-    left = trials.clock.remaining()
-    if not trials.settings.refit or not math.isfinite(left):
-        return kept
-    pool, needed = kept[:1], kept[0].refit_seconds(trials.growth)
-    for candidate in kept[1:]:
-        needed += candidate.refit_seconds(trials.growth)
-        if needed > left:
-            break
-        pool.append(candidate)
-    return pool
 
 
 def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:

@@ -58,6 +58,21 @@ def refit_seconds(
     return growth * seconds * share
 
 
+def affordable(
+    kept: list[Candidate], seconds_left: float, growth: float
+) -> list[Candidate]:
+    """The best of ``kept`` (always) and the next ones, in order, as long as their
+    estimated refits (``growth``: all rows over a trial's rows) add up to no more than
+    ``seconds_left``."""
+    pool, needed = kept[:1], kept[0].refit_seconds(growth) if kept else 0.0
+    for candidate in kept[1:]:
+        needed += candidate.refit_seconds(growth)
+        if needed > seconds_left:
+            break
+        pool.append(candidate)
+    return pool
+
+
 def keep(kept: list[Candidate], candidate: Candidate, limit: int) -> list[Candidate]:
     """``kept`` with ``candidate`` added, best (lowest value) first, at most ``limit``."""
     ranked = sorted([*kept, candidate], key=lambda c: (c.value, c.number))

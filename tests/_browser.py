@@ -64,8 +64,9 @@ _SKIP = pytest.mark.skipif(
 
 
 def needs_chromium(test: _T) -> _T:
-    """Mark a test (function or class) ``browser``; skip it where Chromium is missing."""
-    return pytest.mark.browser(_SKIP(test))
+    """Mark a test (function or class) ``browser`` and ``slow`` (it starts a browser);
+    skip it where Chromium is missing."""
+    return pytest.mark.slow(pytest.mark.browser(_SKIP(test)))
 
 
 TIMEOUT_S = 60

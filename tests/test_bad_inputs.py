@@ -570,6 +570,7 @@ PREDICT_ERRORS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("model", "X", "error", "match"), PREDICT_ERRORS)
 def test_predict_refuses_bad_input(request, model, X, error, match):
     with pytest.raises(error, match=match):

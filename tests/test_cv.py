@@ -44,6 +44,7 @@ def test_bad_cv_is_refused_before_training(cancer, cv):
         TabularClassifier(**FAST, cv=cv).fit(X_train, y_train)
 
 
+@pytest.mark.slow
 def test_trials_are_scored_on_every_training_row(cancer):
     """With 3 folds each trial's validation accuracy is a count over all 426 training
     rows; one 20 % split would count over 86."""
@@ -56,6 +57,7 @@ def test_trials_are_scored_on_every_training_row(cancer):
     assert 1 <= clf.best_epochs_ <= FAST["max_epochs"]
 
 
+@pytest.mark.slow
 def test_cross_validated_regression_scores_folds_in_one_unit(diabetes):
     """Each fold standardizes the target on its own rows; the out-of-fold outputs are
     brought to one scale before scoring, so R² is R² of the predictions in y's units."""
@@ -70,6 +72,7 @@ def test_cross_validated_regression_scores_folds_in_one_unit(diabetes):
     assert reg.score(X_test, y_test) > 0.2
 
 
+@pytest.mark.slow
 def test_text_search_with_folds_fits_each_folds_vectorizer():
     """Text trials encode per fold (the vectorizer fits on that fold's training texts)."""
     from autodeep import TextClassifier
@@ -85,6 +88,7 @@ def test_text_search_with_folds_fits_each_folds_vectorizer():
     assert clf.score(X_test, y_test) > 0.8
 
 
+@pytest.mark.slow
 def test_lazy_image_files_with_folds(tmp_path):
     """Image files stay lazy through the folds (each fold a subset of the paths)."""
     from PIL import Image

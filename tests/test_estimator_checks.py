@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from autodeep import (
@@ -28,6 +29,7 @@ IMAGE_SETTINGS = {
 EXPECTED_FAILED: dict[str, str] = {}
 
 
+@pytest.mark.slow
 @parametrize_with_checks(
     [
         TabularClassifier(**SETTINGS),

@@ -55,6 +55,7 @@ def test_fitted_attributes(cancer):
     assert clf.n_features_in_ == X_train.shape[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "labels",
     [
@@ -99,6 +100,7 @@ def mixed_frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     return X, y
 
 
+@pytest.mark.slow
 def test_mixed_dataframe_with_missing_and_unseen_values():
     X, y = mixed_frame(400, seed=0)
     clf = TabularClassifier(**{**FAST, "max_epochs": 40}).fit(X, y)
@@ -119,6 +121,7 @@ def test_mixed_dataframe_with_missing_and_unseen_values():
     assert clf.predict(X_new).shape == (5,)
 
 
+@pytest.mark.slow
 def test_same_random_state_same_result(cancer):
     X_train, X_test, y_train, _ = cancer
     first = TabularClassifier(**{**FAST, "max_trials": 2}).fit(X_train, y_train)
@@ -143,6 +146,7 @@ def test_time_budget_bounds_the_fit(cancer):
     assert len(clf.leaderboard_) >= 1
 
 
+@pytest.mark.slow
 def test_search_space_override_is_respected(cancer):
     X_train, _, y_train, _ = cancer
     clf = TabularClassifier(
@@ -154,6 +158,7 @@ def test_search_space_override_is_respected(cancer):
         assert 1 <= row["depth"] <= 2
 
 
+@pytest.mark.slow
 def test_failed_trial_is_recorded_and_search_goes_on(cancer):
     X_train, X_test, y_train, y_test = cancer
     clf = TabularClassifier(

@@ -119,6 +119,7 @@ def sentiment():
     return sentiment_texts(300, seed=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["ngrams", "conv1d", "transformer"])
 def test_text_attributions_find_the_sentiment_word(sentiment, family):
     texts, labels, sentiment_words = sentiment
@@ -142,6 +143,7 @@ def test_text_empty_input_has_no_tokens(sentiment):
     assert explanation.unit_names[0] == [] and len(explanation.attributions[0]) == 0
 
 
+@pytest.mark.slow
 def test_image_maps_have_the_image_size(digit_images, digits_model):
     _, X_test, _, _ = digit_images
     for method in METHODS:

@@ -56,6 +56,7 @@ def test_classifier_on_uint8_arrays(digits):
     assert proba.shape == (5, 10) and np.allclose(proba.sum(axis=1), 1)
 
 
+@pytest.mark.slow
 def test_classifier_on_channel_last_float_arrays(digits):
     X_train, X_test, y_train, y_test = digits
     as_rgb = np.repeat(X_train[..., None], 3, axis=-1).astype(np.float32) / 255
@@ -65,6 +66,7 @@ def test_classifier_on_channel_last_float_arrays(digits):
     assert clf.score(test_rgb, y_test) >= 0.85
 
 
+@pytest.mark.slow
 def test_classifier_on_file_paths_reads_lazily_and_reloads(digit_files, tmp_path):
     paths, labels = from_directory(digit_files / "train")
     test_paths, test_labels = from_directory(digit_files / "test")
@@ -84,6 +86,7 @@ def test_classifier_on_file_paths_reads_lazily_and_reloads(digit_files, tmp_path
     )
 
 
+@pytest.mark.slow
 def test_regressor_one_and_several_targets(digits):
     X_train, X_test, _, _ = digits
     brightness = X_train.mean(axis=(1, 2))
@@ -103,6 +106,7 @@ def test_regressor_one_and_several_targets(digits):
     )
 
 
+@pytest.mark.slow
 def test_augmentation_in_the_space_and_off_at_predict(digits):
     X_train, X_test, y_train, _ = digits
     clf = _classifier(augmentation=True, search_space={**SMALL, "augment": True}).fit(
@@ -116,6 +120,7 @@ def test_augmentation_in_the_space_and_off_at_predict(digits):
     )
 
 
+@pytest.mark.slow
 def test_random_over_sampling_and_class_weight_on_images(digits):
     X_train, X_test, y_train, y_test = digits
     # Keep few images of class 0.
@@ -200,6 +205,7 @@ def test_predict_with_other_image_size_is_a_clear_error(digits):
 
 # With TensorFlow, a fixed random_state turns on deterministic ops, under which Keras
 # declines XLA (it says so in a warning); the reloaded model has no optimizer state.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Model doesn't support `jit_compile")
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 def test_mixed_precision_and_xla_when_forced_on(digits, tmp_path):

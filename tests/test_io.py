@@ -40,6 +40,7 @@ def test_files_and_manifest(saved_classifier):
     assert set(manifest["sha256"]) == {"model.keras", "state.skops", "metadata.json"}
 
 
+@pytest.mark.slow
 def test_load_in_a_fresh_process_gives_identical_predictions(
     saved_classifier, tmp_path
 ):
@@ -207,6 +208,7 @@ KINDS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_estimator_kind_round_trips(kind, tmp_path):

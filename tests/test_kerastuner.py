@@ -113,6 +113,7 @@ def test_per_layer_and_conditional_dimensions_sample_only_active_keys():
 # -- whole searches --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tuner", KT_TUNERS)
 def test_kerastuner_search(
     tuner, cancer, optuna_columns, tmp_path, monkeypatch, capsys
@@ -144,12 +145,14 @@ def test_kerastuner_search(
     assert "Search" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_regressor_with_kerastuner(diabetes):
     X_train, X_test, y_train, y_test = diabetes
     reg = TabularRegressor(**{**SMALL, "max_epochs": 40}, tuner="bayesian")
     assert reg.fit(X_train, y_train).score(X_test, y_test) > 0.2
 
 
+@pytest.mark.slow
 def test_search_space_is_honoured(cancer):
     X_train, _, y_train, _ = cancer
     clf = TabularClassifier(
@@ -164,6 +167,7 @@ def test_search_space_is_honoured(cancer):
     assert "momentum" not in board and "units_2" not in board
 
 
+@pytest.mark.slow
 def test_time_budget_alone_ends_a_hyperband_search(cancer):
     X_train, X_test, y_train, y_test = cancer
     # A trial takes about 2 s here; the budget leaves room for a second one and the refit
@@ -190,6 +194,7 @@ def test_project_files_go_to_directory(cancer, tmp_path, monkeypatch):
     assert list(workdir.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_all_trials_failing_raises_with_the_reason(cancer, caplog):
     X_train, _, y_train, _ = cancer
     clf = TabularClassifier(
@@ -205,6 +210,7 @@ def test_all_trials_failing_raises_with_the_reason(cancer, caplog):
     assert "Traceback" not in caplog.text
 
 
+@pytest.mark.slow
 def test_a_failing_trial_is_recorded_and_the_search_goes_on(cancer, monkeypatch):
     X_train, X_test, y_train, y_test = cancer
     run = Trials.run

@@ -46,6 +46,7 @@ def _training_graphs() -> int:
     return _live(FuncGraph)
 
 
+@pytest.mark.slow
 def test_trials_leave_no_models_behind(cancer):
     # Counted once the estimator is gone: what it holds (an ensemble holds a model per
     # member) is not left behind.
@@ -57,6 +58,7 @@ def test_trials_leave_no_models_behind(cancer):
     assert counts[0] == counts[1]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not TENSORFLOW, reason="TensorFlow's gradient registry")
 def test_trials_leave_no_training_graphs_behind(cancer):
     """Each trial's training graph is freed once its model is (tensorflow#97697)."""
@@ -84,6 +86,8 @@ def test_custom_gradients_go_with_their_owner():
             y = tf.nn.silu(x)  # a tf.custom_gradient op
         return tape.gradient(y, x)
 
+    # Earlier tests' owners may still be waiting for the collector.
+    gc.collect()
     before = custom_gradients()
     owner = Owner()
     with _backend.traces_owned_by(owner):
@@ -94,6 +98,7 @@ def test_custom_gradients_go_with_their_owner():
     assert custom_gradients() == before
 
 
+@pytest.mark.slow
 def test_a_fitted_estimator_still_works_after_later_searches(cancer):
     _, X_test, _, _ = cancer
     clf = _fit(cancer, 1)

@@ -17,6 +17,9 @@ import autodeep
 from tests._postgres import PostgresUnavailable, postgres_server
 from tests.test_search_engine import Done, _running_trial, _study, _wait_for
 
+# Every test here starts (or shares) a PostgreSQL server.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def postgres_url():
@@ -132,6 +135,7 @@ def test_worker_refuses_a_missing_study(postgres_url):
         join(postgres_url, "nope")
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
 def test_heartbeat_fails_and_requeues_a_trial_of_a_silent_machine(
     postgres_url, cancer, monkeypatch

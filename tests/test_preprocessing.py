@@ -50,6 +50,7 @@ def test_smote_flavour_follows_the_columns():
     assert isinstance(make_resampler("smote", [0, 1], 2, seed=0), SMOTEN)
 
 
+@pytest.mark.slow
 def test_smote_balances_a_mixed_frame():
     rng = np.random.default_rng(0)
     n = 300

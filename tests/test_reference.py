@@ -19,6 +19,7 @@ def reference_of(board):
     return rows.iloc[0]
 
 
+@pytest.mark.slow
 def test_reference_row_is_scored_on_the_same_split(cancer, tmp_path):
     X_train, X_test, y_train, y_test = cancer
     clf = TabularClassifier(**QUICK).fit(X_train, y_train)
@@ -60,6 +61,7 @@ def test_reference_uses_the_searchs_metric(diabetes):
     assert np.isfinite(row["val_loss"])
 
 
+@pytest.mark.slow
 def test_reference_model_false_fits_no_trees(cancer):
     X_train, _, y_train, _ = cancer
     clf = TabularClassifier(**QUICK, reference_model=False).fit(X_train, y_train)

@@ -92,6 +92,7 @@ def test_search_section_names_what_the_search_ranked_by(all_right):
     assert "time_budget none" in appendix
 
 
+@pytest.mark.slow
 def test_refit_history_is_the_refit_and_survives_saving(cancer, cancer_model, tmp_path):
     X_train, _, y_train, _ = cancer
     refit = cancer_model
@@ -107,6 +108,7 @@ def test_refit_history_is_the_refit_and_survives_saving(cancer, cancer_model, tm
     assert "kept as trained" in search and "trained again" not in search
 
 
+@pytest.mark.slow
 def test_scoring_changes_what_the_search_section_ranks_by(cancer, tmp_path):
     X_train, X_test, y_train, y_test = cancer
     clf = TabularClassifier(**FAST, scoring="balanced_accuracy").fit(X_train, y_train)
@@ -161,6 +163,7 @@ def test_identical_image_maps_fail_the_sameness_check():
     assert sameness_check(varied).passed
 
 
+@pytest.mark.slow
 def test_image_report_overlays_unsigned_maps_without_a_direction_legend(
     digit_images, digits_model, tmp_path
 ):
@@ -177,6 +180,7 @@ def test_image_report_overlays_unsigned_maps_without_a_direction_legend(
     assert cards and all(card.count("<img") == 1 for card in cards)
 
 
+@pytest.mark.slow
 def test_text_examples_show_the_original_text(tmp_path):
     texts, labels, _ = sentiment_texts(200, seed=1)
     texts = [t.capitalize() + "!" for t in texts]

@@ -87,6 +87,7 @@ def test_balanced_fit_is_balanced_end_to_end(imbalanced):
 # -- scoring= ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_scoring_ranks_trials_and_names_the_column(imbalanced):
     X_train, _, y_train, _ = imbalanced
     clf = TabularClassifier(
@@ -108,6 +109,7 @@ def test_scoring_ranks_trials_and_names_the_column(imbalanced):
     )  # score() stays accuracy
 
 
+@pytest.mark.slow
 def test_a_callable_scorer_sees_the_users_labels_and_units(imbalanced, diabetes):
     X_train, _, y_train, _ = imbalanced
     seen = []
@@ -132,6 +134,7 @@ def test_a_callable_scorer_sees_the_users_labels_and_units(imbalanced, diabetes)
     assert 30 < error < 90
 
 
+@pytest.mark.slow
 def test_scoring_works_with_kerastuner(diabetes):
     X_train, _, y_train, _ = diabetes
     reg = TabularRegressor(

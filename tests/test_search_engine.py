@@ -60,6 +60,7 @@ TabularClassifier(
 """
 
 
+@pytest.mark.slow
 def test_fit_killed_mid_search_resumes_without_rerunning_trials(tmp_path):
     journal = str(tmp_path / "study.journal")
     script = tmp_path / "fit.py"
@@ -123,6 +124,7 @@ def _cancer_frame():
     return load_breast_cancer(return_X_y=True, as_frame=True)
 
 
+@pytest.mark.slow
 def test_sqlite_study_resumes_with_a_larger_budget(tmp_path, cancer):
     X_train, X_test, y_train, y_test = cancer
     db = str(tmp_path / "search.db")
@@ -144,6 +146,7 @@ def test_sqlite_study_resumes_with_a_larger_budget(tmp_path, cancer):
     assert again.best_params_ == clf.best_params_
 
 
+@pytest.mark.slow
 def test_study_on_other_data_is_refused(tmp_path, cancer):
     X_train, _, y_train, _ = cancer
     journal = str(tmp_path / "study.journal")
@@ -172,6 +175,7 @@ def test_bad_storage_and_n_jobs_are_clear_errors(cancer):
         TabularClassifier(**FAST, tuner="grid").fit(X_train, y_train)
 
 
+@pytest.mark.slow
 def test_n_jobs_runs_worker_processes_sharing_one_budget(tmp_path, cancer):
     X_train, X_test, y_train, y_test = cancer
     journal = str(tmp_path / "study.journal")
@@ -192,6 +196,7 @@ def test_n_jobs_runs_worker_processes_sharing_one_budget(tmp_path, cancer):
     assert clf.score(X_test, y_test) > 0.9
 
 
+@pytest.mark.slow
 def test_n_jobs_without_storage_leaves_no_files(tmp_path, monkeypatch, cancer):
     X_train, X_test, y_train, y_test = cancer
     monkeypatch.chdir(tmp_path)
@@ -233,6 +238,7 @@ def test_every_trial_failing_is_one_clear_error(cancer):
         ).fit(X_train, y_train)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("verbose", [0, 1, 2])
 def test_verbose_levels(verbose, cancer, capfd, caplog):
     X_train, _, y_train, _ = cancer
@@ -248,6 +254,7 @@ def test_verbose_levels(verbose, cancer, capfd, caplog):
     assert ("Epoch 1/3" in out + err) == (verbose == 2)
 
 
+@pytest.mark.slow
 def test_cli_worker_finds_the_data_the_study_recorded(tmp_path, capsys):
     from sklearn.datasets import load_breast_cancer
 

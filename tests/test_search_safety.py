@@ -82,6 +82,7 @@ def test_worker_builds_only_autodeep_estimators(tmp_path, cancer_csv, attrs, mes
     assert not marker.exists()
 
 
+@pytest.mark.slow  # starts a PostgreSQL server
 def test_worker_refuses_a_hostile_estimator_in_postgres(postgres_url, cancer_csv):  # noqa: F811
     from autodeep._worker import join
 
@@ -115,6 +116,7 @@ def test_a_recorded_search_space_rebuilds_the_same_space(tmp_path, cancer):
 # -- resume ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["journal", "db"])
 def test_resumed_search_tries_new_configurations(tmp_path, cancer, suffix):
     X_train, _, y_train, _ = cancer
@@ -136,6 +138,7 @@ CHANGED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("change", "message"), CHANGED)
 def test_resuming_a_changed_search_is_refused(tmp_path, cancer, change, message):
     X_train, _, y_train, _ = cancer
@@ -296,6 +299,7 @@ def test_a_search_that_learnt_nothing_says_so(cancer, tmp_path):
     assert "did better on its validation data than a constant guess" in text
 
 
+@pytest.mark.slow
 def test_a_search_that_learnt_marks_its_trials(cancer):
     X_train, _, y_train, _ = cancer
     clf = TabularClassifier(**{**FAST, "max_trials": 2, "max_epochs": 10})

@@ -45,6 +45,7 @@ def _seed():
     keras.utils.set_random_seed(0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("block", "head", "shape"),
     [
@@ -163,6 +164,7 @@ def test_augmentation_dict_is_fixed():
         cnn_space((16, 16), augmentation={"flip": "diagonal"})
 
 
+@pytest.mark.slow
 def test_save_load_round_trip_is_safe_and_exact(tmp_path):
     X = images(8, 96, 96, 3)
     params = cnn(block="residual", resolution=64, augment=True, augment_strength=0.2)
@@ -217,6 +219,7 @@ def mobilenet_weights(tmp_path_factory):
     return path, source.get_weights()
 
 
+@pytest.mark.slow
 def test_pretrained_backbone_loads_local_weights_and_trains(
     mobilenet_weights, tmp_path
 ):

@@ -124,6 +124,7 @@ def test_defaults_are_a_sample_of_the_space_and_train():
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_every_family_trains_and_outputs_probabilities(variant):
     params = params_for(variant)
@@ -142,6 +143,7 @@ def test_every_family_trains_and_outputs_probabilities(variant):
         assert model.get_layer(embedding).output.shape == (None, LENGTH, 16)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["ngrams", "gru"])
 def test_regression_head_is_linear_and_learns(variant):
     params = params_for(variant, dropout=0.0, learning_rate=1e-2)

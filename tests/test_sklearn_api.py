@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_wine
 from sklearn.decomposition import PCA
@@ -25,6 +26,7 @@ def test_clone_keeps_params_and_drops_fit(cancer):
     assert not hasattr(copy, "model_")
 
 
+@pytest.mark.slow
 def test_pipeline_with_sklearn_step(cancer):
     X_train, X_test, y_train, y_test = cancer
     pipe = make_pipeline(PCA(n_components=10), TabularClassifier(**FAST))
@@ -32,6 +34,7 @@ def test_pipeline_with_sklearn_step(cancer):
     assert pipe.score(X_test, y_test) > 0.9
 
 
+@pytest.mark.slow
 def test_grid_search_over_an_autodeep_parameter():
     X, y = load_wine(return_X_y=True)
     grid = GridSearchCV(
@@ -45,6 +48,7 @@ def test_grid_search_over_an_autodeep_parameter():
     assert len(grid.cv_results_["mean_test_score"]) == 2
 
 
+@pytest.mark.slow
 def test_cross_val_score_regressor(diabetes):
     X_train, _, y_train, _ = diabetes
     scores = cross_val_score(

@@ -57,6 +57,7 @@ def test_periodic_embedding_embeds_leading_columns_and_passes_the_rest():
     assert not np.allclose(again[0, 3:6], out[0, 3:6])
 
 
+@pytest.mark.slow
 def test_periodic_embedding_fits_a_sharp_effect_the_plain_mlp_does_not():
     X, y = wiggly(1500, seed=0)
     X_test, y_test = wiggly(500, seed=1)
@@ -93,6 +94,7 @@ def test_label_smoothing_is_a_classifier_dimension_only():
         TabularRegressor(**ONE_TRIAL, search_space={"label_smoothing": 0.1}).fit(X, y)
 
 
+@pytest.mark.slow
 def test_smoothed_embedded_model_saves_and_reloads_to_the_same_predictions(
     cancer, tmp_path
 ):
@@ -132,6 +134,7 @@ def test_cosine_schedule_decays_to_a_hundredth_over_max_epochs(cancer):
     assert float(clf.model_.optimizer.learning_rate) == pytest.approx(last, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_robust_clip_scaler_keeps_the_middle_and_squashes_outliers(tmp_path):
     from autodeep.preprocessing.tabular import RobustClipScaler
 

@@ -36,6 +36,7 @@ def data():
     return (*reviews(600, 0), *reviews(200, 1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "family", ["ngrams", "embedding", "conv1d", "rnn", "transformer"]
 )
@@ -51,6 +52,7 @@ def test_each_family_learns_through_the_estimator(family, data):
     assert proba.shape == (5, 2) and np.allclose(proba.sum(axis=1), 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["list", "array", "series", "frame"])
 def test_input_kinds_with_missing_and_empty_texts(kind, data):
     X, y, X_test, y_test = data
@@ -91,6 +93,7 @@ def test_vectorizer_sees_only_training_texts(data, monkeypatch):
     assert fitted_on == [480, 600]
 
 
+@pytest.mark.slow
 def test_save_load_and_pickle_give_identical_predictions(data, tmp_path):
     X, y, X_test, _ = data
     for family in ("ngrams", "transformer"):
@@ -105,6 +108,7 @@ def test_save_load_and_pickle_give_identical_predictions(data, tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_regressor_predicts_a_score_from_text():
     rng = np.random.default_rng(0)
     texts, stars = [], []
@@ -130,6 +134,7 @@ def test_augmentation_is_searched_and_trains(data):
     assert clf.score(X_test, y_test) >= 0.8
 
 
+@pytest.mark.slow
 def test_imbalance_handling_on_text(data):
     X, y, X_test, y_test = data
     keep = [i for i, label in enumerate(y) if label == "pos" or i % 6 == 0]
@@ -193,6 +198,7 @@ def test_sklearn_api_checks_that_need_no_two_d_data(cls):
     checks.check_valid_tag_types(name, estimator)
 
 
+@pytest.mark.slow
 def test_text_estimator_in_pipeline_grid_search_and_cv(data):
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, cross_val_score
