@@ -65,8 +65,7 @@ class AutoDeepEstimator(BaseEstimator):
 
         plan, X, y_fit, settings = self._fit_inputs(X, y)
         with _verbosity(self.verbose), Launcher(self, X, y) as launch:
-            settings.launch = launch
-            result = _engine.fit(plan, X, y_fit, settings)
+            result = _engine.fit(plan, X, y_fit, replace(settings, launch=launch))
         self.model_ = result.model
         self.preprocessor_ = result.preprocessor
         self.target_transform_ = result.target
@@ -91,15 +90,16 @@ class AutoDeepEstimator(BaseEstimator):
         settings = replace(
             settings,
             folds=folds_for(self.cv, len(y_fit), self._small_data_folds),
+            study_attrs=(
+                {} if settings.storage is None else _study_attrs(self, X, y, plan)
+            ),
         )
-        if settings.storage is not None:
-            settings.study_attrs = _study_attrs(self, X, y, plan)
         return plan, X, y_fit, settings
 
     def _settings(self) -> Any:
-        from autodeep._engine import Settings
         from autodeep._scoring import make_scorer
         from autodeep.search import TUNERS
+        from autodeep.search._types import Settings
 
         _check_int("max_trials", self.max_trials, allow_none=True)
         _check_int("max_epochs", self.max_epochs)

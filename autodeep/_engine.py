@@ -15,7 +15,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,12 @@ from autodeep._reference import reference_row
 from autodeep._scoring import Objective, make_scorer, scoring_name
 from autodeep._tasks import Task
 from autodeep._training import TrainOutcome, TrialFailed, predict_array, train
+from autodeep.search._types import (
+    Best,
+    Settings,
+    TrialResult,
+    TrialRunner,
+)
 from autodeep.search_spaces._space import SearchSpace
 from autodeep.search_spaces.tabular import learning_rate_schedule
 
@@ -48,41 +54,6 @@ SEED_MAX = 2**31 - 1
 # With ensembling on, the search keeps time to refit this many trials of the best's
 # cost (the ensemble's members are refit on all rows too).
 ENSEMBLE_RESERVE = 2
-
-
-@dataclass
-class Settings:
-    """Budget and search settings, from the estimator's parameters."""
-
-    max_trials: int | None
-    time_budget: float | None
-    max_epochs: int
-    n_iter_no_change: int
-    validation_fraction: float
-    pruner: str | None
-    refit: bool
-    seed: int
-    deterministic: bool
-    verbose: int
-    tuner: str = "optuna"
-    # ``scoring=``: a scikit-learn scorer name or callable; None ranks by the loss.
-    scoring: Any = None
-    # Picks of the greedy ensemble selection; below 2, no ensemble.
-    ensemble_size: int = 0
-    # Cross-validation folds of the search (1: one split, validation_fraction).
-    folds: int = 1
-    storage: Any = None
-    study_name: str | None = None
-    n_jobs: int = 1
-    directory: str | None = None
-    # Wall-clock (``time.time()``) end of the budget, shared by every worker process.
-    end_time: float | None = None
-    # Which worker this process is (0 in the process that called ``fit``).
-    worker: int = 0
-    # Recorded in a persistent study so that workers can check they join the same search.
-    study_attrs: dict[str, Any] = field(default_factory=dict)
-    # Starts worker process ``i`` (``n_jobs > 1``); set by the estimator.
-    launch: Callable[[int, Settings], Any] | None = None
 
 
 @dataclass
@@ -154,17 +125,6 @@ def encode(
 
 
 @dataclass
-class Best:
-    """The search's answer, whichever engine ran it."""
-
-    params: dict[str, Any]
-    epochs: int
-    score: float
-    history: dict[str, list[float]]
-    leaderboard: pd.DataFrame
-
-
-@dataclass
 class FitResult:
     model: Any
     preprocessor: Any
@@ -199,15 +159,21 @@ class Clock:
 def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     """Search, then refit; see the module docstring."""
     clock = Clock(settings)
-    settings.end_time = clock.end
+    settings = replace(settings, end_time=clock.end)
     if settings.storage is not None:
         from autodeep.search import _optuna
 
         # A resumed search keeps the seed, and so the split, it started with.
         recorded = _optuna.recorded_seed(settings)
-        settings.seed = settings.seed if recorded is None else recorded
-        settings.study_attrs.update(
-            seed=settings.seed, end_time=clock.end if math.isfinite(clock.end) else None
+        seed = settings.seed if recorded is None else recorded
+        settings = replace(
+            settings,
+            seed=seed,
+            study_attrs={
+                **settings.study_attrs,
+                "seed": seed,
+                "end_time": clock.end if math.isfinite(clock.end) else None,
+            },
         )
     timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
     trials = _trials_for(plan, X, y, settings, clock, timings)
@@ -215,7 +181,7 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     if plan.reference is not None:
         reference = reference_row(trials, settings.seed)
         timings["reference"] = reference["seconds"]
-    best = _engine_module(settings.tuner).search(trials, settings)
+    best = ENGINES[settings.tuner](trials, settings)
     ensemble = _ensemble(trials, best, settings, timings)
     board = best.leaderboard
     if ensemble is not None:
@@ -227,7 +193,7 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     )
     search_seconds = time.time() - clock.start
 
-    configs = [(best.params, best.epochs)]
+    configs: list[tuple[Mapping[str, Any], int]] = [(best.params, best.epochs)]
     if ensemble is not None:
         configs = [(m.params, m.epochs) for m in ensemble.members]
     final = _refit(plan, X, y, configs, settings, clock, timings)
@@ -353,14 +319,25 @@ def _with_ensemble(
     return _with_row(board, row, first=True)
 
 
-def _engine_module(tuner: str) -> Any:
-    if tuner == "optuna":
-        from autodeep.search import _optuna
+def _optuna_search(runner: TrialRunner, settings: Settings) -> Best:
+    from autodeep.search import _optuna  # imports optuna: only when it is the engine
 
-        return _optuna
-    from autodeep.search import _kerastuner
+    return _optuna.search(runner, settings)
 
-    return _kerastuner
+
+def _kerastuner_search(runner: TrialRunner, settings: Settings) -> Best:
+    from autodeep.search import _kerastuner  # imports keras_tuner: only when used
+
+    return _kerastuner.search(runner, settings)
+
+
+# The search engine of each ``tuner=``: a function ``search(runner, settings) -> Best``.
+ENGINES: dict[str, Callable[[TrialRunner, Settings], Best]] = {
+    "optuna": _optuna_search,
+    "hyperband": _kerastuner_search,
+    "bayesian": _kerastuner_search,
+    "random": _kerastuner_search,
+}
 
 
 def _trials_for(
@@ -468,15 +445,6 @@ def _new_model(
     return model
 
 
-@dataclass
-class TrialResult:
-    """One trained configuration: its objective (lower is better) and what to record."""
-
-    value: float
-    attrs: dict[str, Any]
-    pruned: bool
-
-
 class Trials:
     """Trains one configuration per call on the search's training part.
 
@@ -550,6 +518,23 @@ class Trials:
             int(attrs.get("epochs", 0)),
             self.growth,
         )
+
+    # -- the TrialRunner interface the engines drive (autodeep.search._types) --
+
+    @property
+    def space(self) -> SearchSpace:
+        return self.plan.space
+
+    @property
+    def default_params(self) -> dict[str, Any]:
+        return dict(self.plan.default_params)
+
+    @property
+    def score_name(self) -> str:
+        return self.objective.score_name
+
+    def remaining(self) -> float:
+        return self.clock.remaining()
 
     def out_of_time(self, typical: float) -> bool:
         """Whether a trial of ``typical`` seconds can no longer start."""
@@ -754,12 +739,6 @@ class Trials:
             encoded = encode(self.plan, params, stage, X_val, self.settings.seed)
             last = self._last_encoded[fold] = (key, encoded)
         return last[1]
-
-
-def failure_reason(error: BaseException) -> str:
-    """A failed trial's one-line reason, for the leaderboard and the log."""
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
 
 
 def _refit(

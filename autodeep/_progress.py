@@ -69,7 +69,7 @@ class Progress:
             settings.verbose,
             settings.max_trials,
             settings.time_budget,
-            trials.objective.score_name,
+            trials.score_name,
         )
         trials.on_epoch = progress.epoch
         return progress

@@ -22,9 +22,11 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from autodeep._processes import folder_prefix, remove_stale_folders
+from autodeep._registry import ESTIMATORS
 
 logger = logging.getLogger("autodeep")
 
@@ -200,8 +202,6 @@ def build_estimator(recorded: Any, params: Any) -> Any:
             f"estimator (one of {list(ESTIMATOR_NAMES)}); autodeep worker refuses to "
             "build it. Start the study with an autodeep estimator's fit(storage=...)."
         )
-    from autodeep.estimators import ESTIMATORS
-
     cls = ESTIMATORS[name]
     if not isinstance(params, dict):
         raise ValueError(
@@ -268,14 +268,17 @@ def _run(estimator: Any, X: Any, y: Any, index: int, shared: dict[str, Any]) -> 
     # Optuna's own per-trial lines repeat autodeep's; failures are in the leaderboard.
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     plan, X, y_fit, settings = estimator._fit_inputs(X, y)
-    settings.seed = shared["seed"]
-    settings.storage = shared["storage"]
-    settings.study_name = shared["study_name"]
-    settings.end_time = shared["end_time"]
-    settings.worker = index
-    settings.verbose = 0
-    if settings.study_attrs:
-        settings.study_attrs["seed"] = settings.seed
+    attrs = settings.study_attrs
+    settings = replace(
+        settings,
+        seed=shared["seed"],
+        storage=shared["storage"],
+        study_name=shared["study_name"],
+        end_time=shared["end_time"],
+        worker=index,
+        verbose=0,
+        study_attrs={**attrs, "seed": shared["seed"]} if attrs else attrs,
+    )
     _engine.run_worker(plan, X, y_fit, settings)
 
 

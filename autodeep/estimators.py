@@ -12,6 +12,7 @@ from autodeep._base import (
     RegressorTargetMixin,
 )
 from autodeep._image import _ImageMixin
+from autodeep._registry import ESTIMATORS
 from autodeep._tabular import _TabularMixin
 from autodeep._text import _TextMixin
 
@@ -674,8 +675,8 @@ class TextRegressor(
 
 # The only classes a saved artifact or a shared study may name: a fixed mapping, so that
 # text read from a file or a database never picks what code runs.
-ESTIMATORS: dict[str, type[AutoDeepEstimator]] = {
-    cls.__name__: cls
+ESTIMATORS.update(
+    (cls.__name__, cls)
     for cls in (
         TabularClassifier,
         TabularRegressor,
@@ -684,4 +685,4 @@ ESTIMATORS: dict[str, type[AutoDeepEstimator]] = {
         TextClassifier,
         TextRegressor,
     )
-}
+)

@@ -33,6 +33,7 @@ import pandas as pd
 
 from autodeep._artifact_checks import check_network, check_state, read_network
 from autodeep._backend import import_keras
+from autodeep._registry import ESTIMATORS
 from autodeep._trusted import RESAVE, TRUSTED_TYPES, named_types, read_state
 
 __all__ = ["TRUSTED_TYPES", "load", "save"]
@@ -266,14 +267,12 @@ def _check_files(folder: Path, manifest: dict[str, Any]) -> None:
 
 def _estimator_class(manifest: dict[str, Any], folder: Path) -> tuple[str, type]:
     name = manifest.get("estimator")
-    from autodeep.estimators import ESTIMATORS as classes
-
-    if name not in classes:
+    if name not in ESTIMATORS:
         raise ValueError(
             f"Unknown estimator {name!r} in {folder / 'manifest.json'}; autodeep "
-            f"saves {', '.join(classes)}."
+            f"saves {', '.join(ESTIMATORS)}."
         )
-    return name, classes[name]
+    return name, ESTIMATORS[name]
 
 
 def _read_json(file: Path) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -14,8 +16,7 @@ from tests.conftest import FAST, searched
 
 def test_folds_cover_every_row_once_and_keep_class_shares():
     y = np.array([0] * 30 + [1] * 10)
-    settings = TabularClassifier(cv=5, **FAST)._settings()
-    settings.folds = 5
+    settings = replace(TabularClassifier(cv=5, **FAST)._settings(), folds=5)
     splits = _splits(Classification(2), y, settings)
     assert len(splits) == 5
     validation = np.concatenate([val for _, val in splits])

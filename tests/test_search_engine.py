@@ -287,3 +287,10 @@ def test_cli_worker_finds_the_data_the_study_recorded(tmp_path, capsys):
     assert "no trials left" in capsys.readouterr().out
     assert len(_study(journal, "s").trials) == 2
     assert main(["worker", "--storage", journal, "--study", "missing"]) == 2
+
+
+def test_every_tuner_name_has_an_engine():
+    from autodeep._engine import ENGINES
+    from autodeep.search import TUNERS
+
+    assert set(ENGINES) == set(TUNERS)

@@ -36,7 +36,12 @@ import numpy as np
 from keras_tuner.src import config as kt_config
 
 from autodeep.search._errors import is_programming_error
-from autodeep.search._optuna import _contains, board, most_common_failure
+from autodeep.search._types import (
+    Best,
+    board,
+    failure_reason,
+    most_common_failure,
+)
 from autodeep.search_spaces._space import (
     Choice,
     Dimension,
@@ -45,11 +50,12 @@ from autodeep.search_spaces._space import (
     Int,
     SearchSpace,
     Suggest,
+    contains,
     sample,
 )
 
 if TYPE_CHECKING:
-    from autodeep._engine import Best, Settings, Trials
+    from autodeep.search._types import Settings, TrialRunner
 
 logger = logging.getLogger("autodeep")
 OBJECTIVE = "val_objective"
@@ -128,7 +134,7 @@ def default_values(space: SearchSpace, default: Mapping[str, Any]) -> dict[str, 
     values = {}
     for name, value in default.items():
         dim = space.get(name if name in space else name.rsplit("_", 1)[0])
-        if dim is None or not _tunable(dim) or not _contains(dim, value):
+        if dim is None or not _tunable(dim) or not contains(dim, value):
             continue
         if isinstance(dim, Choice):
             value = choice_values(dim.options)[list(dim.options).index(value)]
@@ -146,12 +152,12 @@ class _Stop(Exception):
 class _Search:
     """What one search records, fed by the tuner's hooks: trial rows and attributes."""
 
-    def __init__(self, trials: Trials, settings: Settings, progress: Any) -> None:
+    def __init__(self, trials: TrialRunner, settings: Settings, progress: Any) -> None:
         self.trials, self.settings, self.progress = trials, settings, progress
         self.rows: list[dict[str, Any]] = []
         # Trial number -> (parameters, Trials.run attributes) of complete trials.
         self.complete: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-        self.default = default_values(trials.plan.space, trials.plan.default_params)
+        self.default = default_values(trials.space, trials.default_params)
         # A programming error raised in a trial: it stops the search (see _run).
         self.fatal: BaseException | None = None
 
@@ -166,13 +172,11 @@ class _Search:
             self.trials.note_best(best[1])
         seconds = [row["seconds"] for row in self.rows]
         typical = statistics.median(seconds) if seconds else 0.0
-        if self.trials.clock.remaining() <= 0 or self.trials.out_of_time(typical):
+        if self.trials.remaining() <= 0 or self.trials.out_of_time(typical):
             raise _Stop
 
     def run(self, hp: keras_tuner.HyperParameters) -> dict[str, float]:
         """Train one trial; a failure is recorded, then re-raised for KerasTuner."""
-        from autodeep._engine import failure_reason
-
         number = len(self.rows)
         if number == 0:
             # A known-good first trial. The oracle keeps the trial's (edited) values,
@@ -181,7 +185,7 @@ class _Search:
         started = time.time()
         params: dict[str, Any] = {}
         try:
-            params = sample(self.trials.plan.space, suggest(hp))
+            params = sample(self.trials.space, suggest(hp))
             result = self.trials.run(
                 params, number, epochs=hp.values.get("tuner/epochs")
             )
@@ -200,7 +204,6 @@ class _Search:
 
     def best(self) -> Best:
         """The complete trial with the lowest validation objective."""
-        from autodeep._engine import Best
 
         if not self.complete:
             if not self.rows:
@@ -219,7 +222,7 @@ class _Search:
             epochs=int(attrs["best_epoch"]),
             score=float(attrs["score"]),
             history=attrs["history"],
-            leaderboard=board(self.rows, self.trials.objective.score_name),
+            leaderboard=board(self.rows, self.trials.score_name),
         )
 
 
@@ -305,7 +308,7 @@ def make_tuner(settings: Settings, space: SearchSpace, directory: str) -> _Hooks
     )
 
 
-def search(trials: Trials, settings: Settings) -> Best:
+def search(trials: TrialRunner, settings: Settings) -> Best:
     """Run the whole search with the KerasTuner tuner ``settings.tuner`` names."""
     from autodeep._progress import Progress
 
@@ -313,7 +316,7 @@ def search(trials: Trials, settings: Settings) -> Best:
     record = _Search(trials, settings, progress)
     try:
         with _project_folder(settings.directory) as directory:
-            tuner = make_tuner(settings, trials.plan.space, directory)
+            tuner = make_tuner(settings, trials.space, directory)
             tuner.record = record
             _run(tuner, settings.verbose)
         progress.update(record.rows, len(record.rows))

@@ -13,13 +13,12 @@ import logging
 import statistics
 import time
 import warnings
-from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import optuna
-import pandas as pd
 from optuna.trial import FrozenTrial
 
 from autodeep.search import PRUNERS
@@ -36,6 +35,12 @@ from autodeep.search._storage import (
     temporary_journal,
     worker_id,
 )
+from autodeep.search._types import (
+    Best,
+    board,
+    failure_reason,
+    most_common_failure,
+)
 from autodeep.search_spaces._space import (
     Choice,
     Dimension,
@@ -43,11 +48,12 @@ from autodeep.search_spaces._space import (
     Float,
     Int,
     SearchSpace,
+    contains,
     sample,
 )
 
 if TYPE_CHECKING:
-    from autodeep._engine import Best, Settings, Trials
+    from autodeep.search._types import Settings, TrialRunner
 
 logger = logging.getLogger("autodeep")
 TrialState = optuna.trial.TrialState
@@ -106,18 +112,10 @@ def enqueue_default(
     for name, value in default.items():
         base = name.rsplit("_", 1)[0] if name not in space else name
         dim = space.get(base)
-        if dim is not None and not isinstance(dim, Fixed) and _contains(dim, value):
+        if dim is not None and not isinstance(dim, Fixed) and contains(dim, value):
             params[name] = value
     if params:
         study.enqueue_trial(params)
-
-
-def _contains(dim: Dimension, value: Any) -> bool:
-    if isinstance(dim, Choice):
-        return value in dim.options
-    if isinstance(dim, (Int, Float)):
-        return dim.low <= value <= dim.high
-    return False
 
 
 def trial_params(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
@@ -145,27 +143,6 @@ def rows(every: Sequence[FrozenTrial]) -> list[dict[str, Any]]:
             }
         )
     return result
-
-
-def board(trial_rows: list[dict[str, Any]], score_name: str) -> pd.DataFrame:
-    """``leaderboard_`` from trial rows: complete trials by their objective, then
-    pruned, then failed. The ``objective`` column (what the search minimized) stays for
-    :func:`autodeep._engine.fit` to compare with a constant prediction."""
-    table = pd.DataFrame(trial_rows)
-    if table.empty:
-        return table
-    table = table.rename(columns={"score": f"val_{score_name}"})
-    order = table["state"].map({"complete": 0, "pruned": 1}).fillna(2)
-    table = table.assign(_order=order).sort_values(["_order", "objective", "trial"])
-    return table.drop(columns="_order").reset_index(drop=True)
-
-
-def most_common_failure(trial_rows: list[dict[str, Any]]) -> str:
-    if not trial_rows:
-        return "no trial started (is time_budget long enough for one trial?)"
-    reasons = [r["reason"] or "unknown error" for r in trial_rows]
-    reason, count = Counter(reasons).most_common(1)[0]
-    return f"{reason} ({count} of {len(reasons)} trials)"
 
 
 # -- storages and studies --------------------------------------------------------------
@@ -297,18 +274,18 @@ def recorded_seed(settings: Settings) -> int | None:
 # -- the search ------------------------------------------------------------------------
 
 
-def search(trials: Trials, settings: Settings) -> Best:
+def search(trials: TrialRunner, settings: Settings) -> Best:
     """Run the whole search (in this process, or in ``n_jobs`` worker processes)."""
-    from autodeep._engine import Best
     from autodeep._progress import Progress
 
     folder = None
     if settings.n_jobs > 1 and settings.storage is None:
-        settings.storage, folder = temporary_journal()
+        storage, folder = temporary_journal()
+        settings = replace(settings, storage=storage)
     try:
         study = open_study(settings, create=True)
         if not study.get_trials(deepcopy=False):
-            enqueue_default(study, trials.plan.space, trials.plan.default_params)
+            enqueue_default(study, trials.space, trials.default_params)
         progress = Progress.for_search(trials, settings)
         try:
             if settings.n_jobs > 1:
@@ -332,26 +309,26 @@ def search(trials: Trials, settings: Settings) -> Best:
             epochs=int(best.user_attrs["best_epoch"]),
             score=float(best.user_attrs["score"]),
             history=best.user_attrs["history"],
-            leaderboard=board(trial_rows, trials.objective.score_name),
+            leaderboard=board(trial_rows, trials.score_name),
         )
     finally:
         if folder is not None:
             folder.cleanup()
 
 
-def work(trials: Trials, settings: Settings) -> None:
+def work(trials: TrialRunner, settings: Settings) -> None:
     """Join an existing study as one more worker and run trials until it is done."""
     from autodeep._progress import Progress
 
     study = open_study(settings, create=False)
     # Log finished trials (seen if logging is configured), but draw no bar.
-    progress = Progress(1, None, None, trials.objective.score_name, bar=False)
+    progress = Progress(1, None, None, trials.score_name, bar=False)
     _work(study, trials, settings, progress, len(study.get_trials(deepcopy=False)))
 
 
 def _work(
     study: optuna.Study,
-    trials: Trials,
+    trials: TrialRunner,
     settings: Settings,
     progress: Any,
     since: int = 0,
@@ -392,7 +369,7 @@ def _stop_on_worker_bug(every: Sequence[FrozenTrial], since: int) -> None:
 
 
 def _work_until_done(
-    study: optuna.Study, trials: Trials, settings: Settings, progress: Any
+    study: optuna.Study, trials: TrialRunner, settings: Settings, progress: Any
 ) -> None:
     """Run trials, then wait for other workers' running trials, picking up any trial
     that comes back (a lost one re-queued) until the budget is used or time is up."""
@@ -406,7 +383,7 @@ def _work_until_done(
         every = study.get_trials(deepcopy=False)
         _stop_on_worker_bug(every, since)
         running = [t for t in every if t.state == TrialState.RUNNING]
-        if not running or trials.clock.remaining() <= 0:
+        if not running or trials.remaining() <= 0:
             return
         progress.update(rows(every), _used(every))
         progress.status(
@@ -430,15 +407,13 @@ def _used(every: Sequence[FrozenTrial]) -> int:
 class _Objective:
     """The Optuna objective: sample, train through ``Trials``, record attributes."""
 
-    def __init__(self, trials: Trials) -> None:
+    def __init__(self, trials: TrialRunner) -> None:
         self.trials = trials
         # A programming error raised in a trial; Optuna records the trial as failed,
         # then the search raises it (see _work).
         self.fatal: BaseException | None = None
 
     def __call__(self, trial: optuna.Trial) -> float:
-        from autodeep._engine import failure_reason
-
         trial.set_user_attr("worker", worker_id())
         started = time.time()
 
@@ -447,7 +422,7 @@ class _Objective:
             return trial.should_prune()
 
         try:
-            params = sample_params(self.trials.plan.space, trial)
+            params = sample_params(self.trials.space, trial)
             result = self.trials.run(params, trial.number, report)
         except Exception as error:
             reason = failure_reason(error)
@@ -467,7 +442,7 @@ class _Objective:
 
 
 def _run_processes(
-    study: optuna.Study, trials: Trials, settings: Settings, progress: Any
+    study: optuna.Study, trials: TrialRunner, settings: Settings, progress: Any
 ) -> None:
     """Work in this process while ``n_jobs - 1`` worker processes share the study.
 

@@ -385,3 +385,13 @@ def _draw(name: str, dim: Dimension, suggest: Suggest) -> Any:
 def per_layer_values(params: Mapping[str, Any], name: str, count: int) -> list[Any]:
     """The values ``<name>_0 .. <name>_{count-1}`` that :func:`sample` produced."""
     return [params[f"{name}_{layer}"] for layer in range(count)]
+
+
+def contains(dim: Dimension, value: Any) -> bool:
+    """Whether ``value`` lies in ``dim`` (a choice among its options, or within a
+    numeric range; never in a fixed dimension)."""
+    if isinstance(dim, Choice):
+        return value in dim.options
+    if isinstance(dim, (Int, Float)):
+        return dim.low <= value <= dim.high
+    return False
