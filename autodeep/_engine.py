@@ -228,7 +228,7 @@ def _ensemble(
     started = time.time()
     ensemble = None
     if trials.kept and trials.kept[0].params == best.params:
-        pool, left = trials.kept, trials.clock.remaining()
+        pool, left = trials.kept, trials.remaining()
         if settings.refit and math.isfinite(left):
             pool = affordable(pool, left, trials.growth)
         ensemble = choose(pool, trials.objective, trials.y_val, settings.ensemble_size)

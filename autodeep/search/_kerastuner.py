@@ -204,7 +204,6 @@ class _Search:
 
     def best(self) -> Best:
         """The complete trial with the lowest validation objective."""
-
         if not self.complete:
             if not self.rows:
                 raise RuntimeError(

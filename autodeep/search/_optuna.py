@@ -44,7 +44,6 @@ from autodeep.search._types import (
 from autodeep.search_spaces._space import (
     Choice,
     Dimension,
-    Fixed,
     Float,
     Int,
     SearchSpace,
@@ -112,7 +111,7 @@ def enqueue_default(
     for name, value in default.items():
         base = name.rsplit("_", 1)[0] if name not in space else name
         dim = space.get(base)
-        if dim is not None and not isinstance(dim, Fixed) and contains(dim, value):
+        if dim is not None and contains(dim, value):  # never a Fixed one
             params[name] = value
     if params:
         study.enqueue_trial(params)
