@@ -41,6 +41,9 @@ RESAVE = "Save the model again from the estimator."
 # The only types state.skops may hold; see the module docstring.
 TRUSTED_TYPES = frozenset(
     {
+        # Saved models name these by the module that defines them: models saved by
+        # earlier versions hold these names, so the classes stay in these modules
+        # (their helpers may move) or, if one moves, its old name stays listed here.
         "autodeep.preprocessing.tabular.TabularPreprocessor",
         "autodeep.preprocessing.tabular.RobustClipScaler",
         "autodeep.preprocessing.image.ImagePreprocessor",

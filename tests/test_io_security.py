@@ -188,6 +188,30 @@ def test_trusted_types_are_exact_data_types():
     assert not any("FunctionTransformer" in name for name in io.TRUSTED_TYPES)
 
 
+# The autodeep types that models saved by earlier versions name.
+SAVED_BY_EARLIER_VERSIONS = (
+    "autodeep.preprocessing.tabular.TabularPreprocessor",
+    "autodeep.preprocessing.tabular.RobustClipScaler",
+    "autodeep.preprocessing.image.ImagePreprocessor",
+    "autodeep.preprocessing.text.TextPreprocessor",
+    "autodeep.preprocessing.text.NgramEncoder",
+    "autodeep.preprocessing.text.SequenceEncoder",
+    "autodeep.preprocessing._tokens.Tokenizer",
+    "autodeep.preprocessing._tokens.StripPunctuation",
+)
+
+
+def test_models_of_earlier_versions_and_of_this_one_name_trusted_types():
+    assert set(SAVED_BY_EARLIER_VERSIONS) <= io.TRUSTED_TYPES
+    ours = [name for name in io.TRUSTED_TYPES if name.startswith("autodeep.")]
+    for name in ours:
+        module, _, attribute = name.rpartition(".")
+        cls = getattr(importlib.import_module(module), attribute)
+        # skops names a class by where it is defined, not where it is imported from.
+        defined = f"{cls.__module__}.{cls.__qualname__}"
+        assert defined in io.TRUSTED_TYPES, f"{name} is defined as {defined}"
+
+
 def test_save_refuses_what_load_would_refuse(saved, tmp_path, monkeypatch):
     from imblearn.over_sampling import ADASYN
 

@@ -1,10 +1,15 @@
 """Image inputs: in-memory arrays or image files on disk, decoded with Pillow.
 
-Arrays pass through with their channels made consistent. File paths stay paths: fit
-reads every file's header (cheap: Pillow does not decode pixels to report a size) and a
-sample of pixels for the statistics, and transform returns an :class:`ImagePaths` that
-decodes a batch only when the network asks for it, so a folder larger than memory can
-be trained on.
+:class:`ImagePreprocessor` learns what the network needs from the training images:
+their size, channels and pixel statistics. Arrays pass through with their channels made
+consistent. File paths stay paths: fit reads every file's header (cheap: Pillow does
+not decode pixels to report a size) and a sample of pixels for the statistics, and
+transform returns an :class:`ImagePaths` that decodes a batch only when the network
+asks for it, so a folder larger than memory can be trained on.
+
+Reading files lives in :mod:`autodeep.preprocessing._image_files` and checking arrays in
+:mod:`autodeep.preprocessing._image_arrays`; the names users import from there are
+importable from here as well.
 
 Channel conventions, the same for arrays and files: grayscale images become three equal
 channels when the data is colour, and an alpha channel is dropped (not composited).
@@ -14,24 +19,42 @@ Pixel values stay raw (0..255 for 8-bit images); 16-bit grayscale files are mapp
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
-from PIL import Image
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from autodeep.preprocessing._rows import row_positions
+from autodeep.preprocessing._image_arrays import (
+    array_batches,
+    as_image_array,
+    check_image_array,
+)
+from autodeep.preprocessing._image_files import (
+    IMAGE_EXTENSIONS,
+    ImagePaths,
+    as_paths,
+    check_files_exist,
+    from_directory,
+    is_grayscale,
+    is_image_paths,
+    read_header,
+)
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-GRAYSCALE_MODES = ("1", "L", "LA", "La", "I", "F")
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "ImagePaths",
+    "ImagePreprocessor",
+    "check_image_array",
+    "from_directory",
+    "is_image_paths",
+]
+
 STATS_SAMPLE_SIZE = 500
 STATS_BATCH_SIZE = 32
 STD_FLOOR = 1e-6
@@ -39,240 +62,6 @@ STD_FLOOR = 1e-6
 # such as 0..255 against 0..1; one dark or bright picture of the same scale stays within.
 SCALE_RATIO = 50.0
 _SEED = 0
-# Exceptions Pillow raises for a missing, unreadable or hostile file.
-_READ_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
-
-
-def from_directory(path: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
-    """List the images of a one-folder-per-class tree, with their labels.
-
-    The layout is ``path/<class name>/<image files>``; images in nested folders of a
-    class folder belong to that class. Files are recognised by extension
-    (``.png .jpg .jpeg .bmp .gif .webp``, any case); hidden files and folders (name
-    starting with ``"."``, such as macOS ``._x.jpg`` resource forks) are skipped.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The folder that holds one sub-folder per class.
-
-    Returns
-    -------
-    paths : list of str
-        Image file paths, sorted by class name, then by path inside the class folder.
-    labels : list of str
-        The class (sub-folder name) of each path.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    NotADirectoryError
-        If ``path`` is a file.
-    ValueError
-        If ``path`` has no class sub-folders, or they hold no image files.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from PIL import Image
-    >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> for name in ["cat", "dog"]:
-    ...     (root / name).mkdir()
-    ...     Image.new("RGB", (8, 8)).save(root / name / "1.png")
-    >>> paths, labels = from_directory(root)
-    >>> labels
-    ['cat', 'dog']
-    """
-    root = Path(path)
-    if not root.exists():
-        raise FileNotFoundError(f"Image folder {str(root)!r} does not exist.")
-    if not root.is_dir():
-        raise NotADirectoryError(
-            f"{str(root)!r} is a file; pass the folder that holds one sub-folder "
-            "per class."
-        )
-    class_dirs = sorted(
-        (d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
-        key=lambda d: d.name,
-    )
-    if not class_dirs:
-        raise ValueError(
-            f"{str(root)!r} has no class folders; expected the layout "
-            "path/<class name>/<image files>."
-        )
-    paths: list[str] = []
-    labels: list[str] = []
-    for class_dir in class_dirs:
-        files = sorted(_image_files(class_dir), key=lambda f: f.relative_to(class_dir))
-        paths.extend(str(f) for f in files)
-        labels.extend(class_dir.name for _ in files)
-    if not paths:
-        raise ValueError(
-            f"No image files found in the class folders of {str(root)!r}; accepted "
-            f"extensions are {', '.join(IMAGE_EXTENSIONS)}."
-        )
-    return paths, labels
-
-
-def _image_files(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS):
-                yield Path(dirpath) / name
-
-
-def is_image_paths(X: Any) -> bool:
-    """Whether ``X`` is a collection of image file paths rather than pixel data.
-
-    True for an :class:`ImagePaths`, and for a non-empty list, tuple, 1-D numpy array or
-    pandas Series whose elements are all ``str`` or ``os.PathLike``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> is_image_paths(["a.png", "b.png"]), is_image_paths(np.zeros((2, 8, 8)))
-    (True, False)
-    """
-    if isinstance(X, ImagePaths):
-        return True
-    if isinstance(X, pd.Series):
-        X = X.to_numpy()
-    if isinstance(X, np.ndarray):
-        if X.ndim != 1 or X.size == 0:
-            return False
-        if X.dtype.kind == "U":
-            return True
-        if X.dtype.kind != "O":
-            return False
-    elif not isinstance(X, (list, tuple)) or len(X) == 0:
-        return False
-    return all(isinstance(item, (str, os.PathLike)) for item in X)
-
-
-class ImagePaths:
-    """A read-only list of image files that decodes pixels only when asked.
-
-    Holding only the paths, it is cheap to copy and to pickle (for example to send to
-    a worker process).
-
-    Parameters
-    ----------
-    paths : sequence of str or os.PathLike
-        Image files.
-    image_size : tuple of int
-        ``(height, width)`` every image is resized to (bilinear) when it differs.
-    channels : {1, 3}
-        1 converts every image to grayscale (Pillow mode ``"L"``), 3 to RGB: grayscale
-        files become three equal channels and alpha is dropped.
-
-    Attributes
-    ----------
-    paths : numpy.ndarray of str
-        The file paths, as a read-only object array of ``str``.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> from PIL import Image
-    >>> file = os.path.join(tempfile.mkdtemp(), "a.png")
-    >>> Image.new("L", (20, 10), color=7).save(file)
-    >>> images = ImagePaths([file], image_size=(5, 10), channels=3)
-    >>> batch = images.take([0])
-    >>> batch.shape, batch.dtype, float(batch.max())
-    ((1, 5, 10, 3), dtype('float32'), 7.0)
-    """
-
-    def __init__(
-        self,
-        paths: Any,
-        image_size: tuple[int, int],
-        channels: int,
-    ) -> None:
-        if isinstance(paths, ImagePaths):
-            paths = paths.paths
-        # An object array: fixed-width numpy strings would pad every path to the
-        # longest one, several times the memory of the strings themselves.
-        converted = [str(os.fspath(p)) for p in paths]
-        self._paths = np.empty(len(converted), dtype=object)
-        self._paths[:] = converted
-        if len(image_size) != 2 or min(int(s) for s in image_size) < 1:
-            raise ValueError(
-                f"image_size must be (height, width) with positive sides; "
-                f"got {image_size!r}."
-            )
-        if channels not in (1, 3):
-            raise ValueError(f"channels must be 1 or 3; got {channels!r}.")
-        self.image_size = (int(image_size[0]), int(image_size[1]))
-        self.channels = int(channels)
-
-    @property
-    def paths(self) -> np.ndarray:
-        view = self._paths.view()
-        view.flags.writeable = False
-        return view
-
-    def __len__(self) -> int:
-        return len(self._paths)
-
-    def __repr__(self) -> str:
-        return (
-            f"ImagePaths(<{len(self)} files>, image_size={self.image_size}, "
-            f"channels={self.channels})"
-        )
-
-    def take(self, indices: Any) -> np.ndarray:
-        """Decode the images at ``indices`` into a float32 array.
-
-        Returns an array of shape ``(len(indices), height, width, channels)`` with raw
-        pixel values (0..255). Raises ``ValueError`` naming the file if one cannot be
-        decoded.
-        """
-        positions = row_positions(indices, len(self._paths))
-        height, width = self.image_size
-        batch = np.empty((len(positions), height, width, self.channels), np.float32)
-        for row, position in enumerate(positions):
-            batch[row] = _load(self._paths[position], int(position), self)
-        return batch
-
-    def subset(self, indices: Any) -> ImagePaths:
-        """The images at ``indices`` (integer positions or a boolean mask), lazily."""
-        selected = self._paths[row_positions(indices, len(self._paths))]
-        return ImagePaths(selected, self.image_size, self.channels)
-
-
-def _load(path: str, index: int, spec: ImagePaths) -> np.ndarray:
-    """One image as float32 ``(height, width, channels)``, converted and resized."""
-    height, width = spec.image_size
-    try:
-        with Image.open(path) as file:
-            # JPEG only: decode at a reduced scale when the target is much smaller.
-            file.draft("L" if spec.channels == 1 else "RGB", (width, height))
-            image = _convert(file, spec.channels)
-            if image.size != (width, height):
-                image = image.resize((width, height), Image.Resampling.BILINEAR)
-            pixels = np.asarray(image, dtype=np.float32)
-    except _READ_ERRORS as exc:
-        raise ValueError(
-            f"Could not decode image {index} ({path!r}): {exc}. Replace or remove the "
-            "file."
-        ) from exc
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, np.newaxis]
-    if pixels.shape[-1] != spec.channels:
-        pixels = np.repeat(pixels, spec.channels, axis=-1)
-    return pixels
-
-
-def _convert(image: Image.Image, channels: int) -> Image.Image:
-    """Pillow mode ``"L"`` or ``"RGB"``; 16-bit grayscale becomes float 0..255."""
-    if image.mode.startswith("I;16"):
-        # Pillow clips 16-bit values at 255 when converting to "L": rescale instead.
-        return Image.fromarray(np.asarray(image, dtype=np.float32) / 257.0)
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    return image.convert("L" if channels == 1 else "RGB")
 
 
 class ImagePreprocessor(TransformerMixin, BaseEstimator):
@@ -341,10 +130,10 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
         _check_not_empty(X)
         if is_image_paths(X):
             self.input_kind_ = "paths"
-            self._fit_paths(_as_paths(X))
+            self._fit_paths(as_paths(X))
         else:
             self.input_kind_ = "array"
-            self._fit_array(_as_image_array(X))
+            self._fit_array(as_image_array(X))
         return self
 
     def inspect(self, X: Any) -> ImagePreprocessor:
@@ -354,10 +143,10 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
         _check_not_empty(X)
         if is_image_paths(X):
             self.input_kind_ = "paths"
-            self._set_geometry(_as_paths(X))
+            self._set_geometry(as_paths(X))
         else:
             self.input_kind_ = "array"
-            self._set_shape(_as_image_array(X))
+            self._set_shape(as_image_array(X))
         return self
 
     def transform(self, X: Any) -> np.ndarray | ImagePaths:
@@ -375,19 +164,15 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
                 f"but transform got {kind}; pass the same kind of input as in fit."
             )
         if kind == "paths":
-            paths = _as_paths(X)
-            for index, path in enumerate(paths):
-                if not os.path.isfile(path):
-                    raise ValueError(
-                        f"Image {index} ({path!r}) does not exist or is not a file."
-                    )
+            paths = as_paths(X)
+            check_files_exist(paths)
             return ImagePaths(paths, self.image_size_, self.channels_)
-        return self._transform_array(_as_image_array(X))
+        return self._transform_array(as_image_array(X))
 
     def _fit_array(self, images: np.ndarray) -> None:
         self._set_shape(images)
         self.pixel_dtype_ = str(images.dtype)
-        self._set_statistics(_array_batches(images[..., : self.channels_]))
+        self._set_statistics(array_batches(images[..., : self.channels_]))
 
     def _set_shape(self, images: np.ndarray) -> None:
         self.image_size_ = (int(images.shape[1]), int(images.shape[2]))
@@ -408,31 +193,27 @@ class ImagePreprocessor(TransformerMixin, BaseEstimator):
 
     def _set_geometry(self, paths: list[str]) -> None:
         """Size and channels from every file's header (which also checks each file)."""
-        headers = [_read_header(path, index) for index, path in enumerate(paths)]
+        headers = [read_header(path, index) for index, path in enumerate(paths)]
         height, width = Counter(size for size, _ in headers).most_common(1)[0][0]
         if self.max_size is not None and max(height, width) > self.max_size:
             scale = self.max_size / max(height, width)
             height, width = max(1, round(height * scale)), max(1, round(width * scale))
         self.image_size_ = (height, width)
-        colour = any(not _is_grayscale(mode) for _, mode in headers)
+        colour = any(not is_grayscale(mode) for _, mode in headers)
         self.channels_ = 3 if colour else 1
 
-    def _set_statistics(self, batches: Iterator[np.ndarray]) -> None:
+    def _set_statistics(self, batches: Iterable[np.ndarray]) -> None:
         """Per-channel mean and std, merged batch by batch to bound memory."""
-        count, mean, sum_sq = 0, np.zeros(self.channels_), np.zeros(self.channels_)
+        scaler = StandardScaler()
         low, high = np.inf, -np.inf
         for batch in batches:
+            # float64: the sums over millions of pixels would lose digits in float32.
             values = batch.reshape(-1, batch.shape[-1]).astype(np.float64)
             low, high = min(low, float(values.min())), max(high, float(values.max()))
-            batch_mean = values.mean(axis=0)
-            batch_sum_sq = ((values - batch_mean) ** 2).sum(axis=0)
-            total = count + len(values)
-            delta = batch_mean - mean
-            mean = mean + delta * len(values) / total
-            sum_sq = sum_sq + batch_sum_sq + delta**2 * count * len(values) / total
-            count = total
-        self.mean_ = mean.astype(np.float32)
-        self.std_ = np.maximum(np.sqrt(sum_sq / count), STD_FLOOR).astype(np.float32)
+            scaler.partial_fit(values)
+        self.mean_ = scaler.mean_.astype(np.float32)
+        std = np.sqrt(scaler.var_)  # the population std (ddof=0)
+        self.std_ = np.maximum(std, STD_FLOOR).astype(np.float32)
         self.pixel_range_ = (low, high)
 
     def _transform_array(self, images: np.ndarray) -> np.ndarray:
@@ -502,172 +283,6 @@ def _scale(low: float, high: float, dtype: str) -> str:
     return f"{scale} (brightest {high:.3g}, {dtype})"
 
 
-def check_image_array(X: Any) -> np.ndarray:
-    """Read ``X`` as a numeric array of images, with messages that say what to fix.
-
-    The checks that come before any others: ``X`` must hold at least one image, of at
-    least 2 dimensions (a 2-D array is read as rows of one-row images), all images of
-    one shape, and no NaN or infinite pixels (the first bad image is named).
-
-    Parameters
-    ----------
-    X : array-like
-        Images: an array, or a list of arrays of one shape.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``X`` as an array (a view of it when it already is one).
-
-    Raises
-    ------
-    ValueError
-        If ``X`` is empty, 0-D or 1-D, ragged (images of different shapes) or has a
-        NaN or infinite pixel.
-    TypeError
-        If ``X`` is a scipy sparse matrix or array.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> check_image_array([np.zeros((8, 8)), np.ones((8, 8))]).shape
-    (2, 8, 8)
-    >>> check_image_array([np.zeros((8, 8)), np.zeros((9, 8))])
-    Traceback (most recent call last):
-    ...
-    ValueError: X is a list of images of different shapes: image 0 has shape (8, 8) ...
-    """
-    if scipy.sparse.issparse(X):
-        raise TypeError(
-            "X is a sparse matrix, but images must be a dense array; convert it with "
-            "X.toarray() and reshape it to (n_images, height, width)."
-        )
-    images = _stack(X)
-    if images.ndim >= 1 and len(images) == 0:
-        raise ValueError(
-            f"X contains no images (shape {images.shape}); pass at least one image."
-        )
-    if images.ndim < 2:
-        raise ValueError(
-            f"X has shape {images.shape}; expected images: an array of shape "
-            "(n_images, height, width) or (n_images, height, width, channels), or a "
-            "list of image file paths. Reshape your data to one of those shapes; for "
-            "one image of shape (height, width) pass X[np.newaxis]."
-        )
-    if images.dtype.kind == "f":
-        _check_finite(images)
-    return images
-
-
-def _stack(X: Any) -> np.ndarray:
-    """``X`` as an array; a ragged list of images is an error naming two shapes."""
-    try:
-        images = np.asarray(X)
-    except ValueError as exc:
-        raise ValueError(_ragged_message(X, exc)) from exc
-    if images.dtype.kind == "O" and isinstance(X, (list, tuple)):
-        # NumPy before 1.24 made an object array of a ragged list instead of raising.
-        shapes = {np.shape(item) for item in X}
-        if len(shapes) > 1:
-            raise ValueError(_ragged_message(X, None))
-    return images
-
-
-def _ragged_message(X: Any, error: Exception | None) -> str:
-    fix = (
-        "Images in an array must all have the same shape: resize them to one size "
-        "first, or pass image file paths, which are resized to one size."
-    )
-    if isinstance(X, (list, tuple)) and len(X) > 0:
-        shapes = [np.shape(item) for item in X]
-        for index, shape in enumerate(shapes):
-            if shape != shapes[0]:
-                return (
-                    f"X is a list of images of different shapes: image 0 has shape "
-                    f"{shapes[0]} but image {index} has shape {shape}. {fix}"
-                )
-    return f"X could not be read as an array of images ({error}). {fix}"
-
-
-def _check_finite(images: np.ndarray) -> None:
-    for number, batch in enumerate(_array_batches(images)):
-        finite = np.isfinite(batch).reshape(len(batch), -1).all(axis=1)
-        if not finite.all():
-            first = number * _batch_length(images) + int(np.argmin(finite))
-            raise ValueError(
-                f"Image {first} of X has NaN or infinite pixel values; replace them "
-                "with valid pixel values or drop the image (pixels are not imputed)."
-            )
-
-
 def _check_not_empty(X: Any) -> None:
     if isinstance(X, (list, tuple, pd.Series, ImagePaths)) and len(X) == 0:
         raise ValueError("X contains no images.")
-
-
-def _as_paths(X: Any) -> list[str]:
-    if isinstance(X, ImagePaths):
-        return list(X.paths)
-    if isinstance(X, pd.Series):
-        X = X.to_numpy()
-    return [os.fspath(p) for p in X]
-
-
-def _read_header(path: str, index: int) -> tuple[tuple[int, int], str]:
-    """``((height, width), mode)`` from the file header; pixels are not decoded."""
-    if not os.path.isfile(path):
-        raise ValueError(
-            f"Image {index} ({path!r}) does not exist or is not a file. Fix the path "
-            "or remove it from X."
-        )
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            return (height, width), image.mode
-    except _READ_ERRORS as exc:
-        raise ValueError(
-            f"Image {index} ({path!r}) is not a readable image ({exc}). Replace or "
-            "remove the file."
-        ) from exc
-
-
-def _is_grayscale(mode: str) -> bool:
-    return mode in GRAYSCALE_MODES or mode.startswith("I;16")
-
-
-def _as_image_array(X: Any) -> np.ndarray:
-    """``X`` as a 4-D numeric array, after the checks fit and transform share."""
-    images = _stack(X)
-    if images.ndim >= 1 and len(images) == 0:
-        raise ValueError(f"X contains no images (shape {images.shape}).")
-    if images.dtype.kind not in "uif":
-        raise ValueError(
-            f"X has dtype {images.dtype}; expected a numeric array of pixels, or a "
-            "list, array or Series of image file paths (str or os.PathLike)."
-        )
-    if images.ndim not in (3, 4):
-        raise ValueError(
-            f"X has shape {images.shape}; expected (n_images, height, width) for "
-            "grayscale or (n_images, height, width, channels) with 1, 3 or 4 channels."
-        )
-    if images.ndim == 3:
-        images = images[..., np.newaxis]
-    if images.shape[3] not in (1, 3, 4):
-        raise ValueError(
-            f"X has {images.shape[3]} channels (shape {images.shape}); expected 1 "
-            "(grayscale), 3 (RGB) or 4 (RGBA, alpha is dropped)."
-        )
-    if images.dtype.kind == "f":
-        _check_finite(images)
-    return images
-
-
-def _batch_length(images: np.ndarray) -> int:
-    """Images per batch so that one batch holds about four million values."""
-    return max(1, 2**22 // max(1, int(np.prod(images.shape[1:]))))
-
-
-def _array_batches(images: np.ndarray) -> Iterator[np.ndarray]:
-    step = _batch_length(images)
-    for start in range(0, len(images), step):
-        yield images[start : start + step]

@@ -6,133 +6,40 @@ network: :class:`SequenceEncoder` gives integer sequences for an ``Embedding`` l
 :class:`NgramEncoder` gives TF-IDF rows for a dense network (as lazy
 :class:`SparseRows`, since the dense matrix can be huge).
 
-Tokenization works for any script; see :mod:`autodeep.preprocessing._tokens`.
+Tokenization works for any script; see :mod:`autodeep.preprocessing._tokens`. Checking
+texts (:func:`check_texts`), the lazy rows (:class:`SparseRows`) and training-time
+augmentation (:func:`augment_texts`) live in modules of their own and are importable
+from here as well.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import scipy.sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from autodeep.preprocessing._rows import row_positions
+from autodeep.preprocessing._sparse_rows import SparseRows
+from autodeep.preprocessing._text_augment import augment_texts
+from autodeep.preprocessing._text_checks import check_texts
 from autodeep.preprocessing._tokens import StripPunctuation, Tokenizer
+
+__all__ = [
+    "NgramEncoder",
+    "SequenceEncoder",
+    "SparseRows",
+    "TextPreprocessor",
+    "augment_texts",
+    "check_texts",
+]
 
 STANDARDIZE_MODES = ("none", "lower", "lower_punctuation")
 ANALYZERS = ("word", "char_wb")
 PAD_ID = 0
 OOV_ID = 1
-
-
-def check_texts(X: Any, *, require_text: bool = False) -> np.ndarray:
-    """Check a collection of texts and return it as a 1-D object array of ``str``.
-
-    Parameters
-    ----------
-    X : list, tuple, 1-D numpy array, pandas Series or one-column DataFrame
-        The texts. Missing values (``None``, ``NaN``, ``pd.NA``) become ``""``.
-    require_text : bool, default=False
-        Also fail when every text is empty, missing or only whitespace (``fit``
-        needs something to learn from).
-
-    Returns
-    -------
-    numpy.ndarray of shape (n_texts,)
-        A new object array of ``str``; the texts themselves are unchanged.
-
-    Raises
-    ------
-    ValueError
-        For a DataFrame with several columns, a 2-D array, an element that is neither
-        a string nor missing, no texts at all, or (with ``require_text``) only empty
-        or whitespace texts.
-    TypeError
-        If ``X`` is not one of the accepted containers.
-
-    Examples
-    --------
-    >>> check_texts(["Straße", None, "東京"])
-    array(['Straße', '', '東京'], dtype=object)
-    """
-    values, labels = _as_sequence(X)
-    if len(values) == 0:
-        raise ValueError("X contains no texts (0 rows); pass at least one text.")
-    texts = np.empty(len(values), dtype=object)
-    for position, item in enumerate(values):
-        if isinstance(item, str):
-            texts[position] = str(item)
-        elif _is_missing(item):
-            texts[position] = ""
-        else:
-            raise ValueError(_bad_element_message(position, item, labels))
-    # Whitespace has no tokens and no n-grams: a fit on it fails in every trial.
-    if require_text and not any(text.strip() for text in texts):
-        raise ValueError(
-            f"All {len(texts)} texts are empty or missing, or hold only whitespace; "
-            "there is nothing to learn from. Check that X is the text column, and "
-            "pass at least one text with words to fit on."
-        )
-    return texts
-
-
-def _as_sequence(X: Any) -> tuple[Sequence[Any] | np.ndarray, pd.Index | None]:
-    """The elements of ``X`` in order, and the pandas index labels if it has them."""
-    if isinstance(X, (str, bytes)):
-        raise TypeError(
-            "X is a single string; pass a list (or array, Series) of texts, e.g. [X]."
-        )
-    if isinstance(X, pd.DataFrame):
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"X is a DataFrame with {X.shape[1]} columns {list(X.columns)}; "
-                "expected exactly one text column. Select it, e.g. X['text'], or "
-                "join the columns into one string per row."
-            )
-        X = X.iloc[:, 0]
-    if isinstance(X, pd.Series):
-        return X.to_numpy(dtype=object), X.index
-    if isinstance(X, np.ndarray):
-        if X.ndim != 1:
-            raise ValueError(
-                f"X has shape {X.shape}; expected a 1-D array of texts. For a single "
-                "column of texts pass X[:, 0] or X.ravel()."
-            )
-        return X, None
-    if isinstance(X, (list, tuple)):
-        return X, None
-    raise TypeError(
-        "X must be a list, tuple, 1-D numpy array, pandas Series or one-column "
-        f"DataFrame of str; got {type(X).__name__}."
-    )
-
-
-def _is_missing(item: Any) -> bool:
-    if item is None or item is pd.NA or item is pd.NaT:
-        return True
-    return isinstance(item, (float, np.floating)) and math.isnan(item)
-
-
-def _bad_element_message(position: int, item: Any, labels: pd.Index | None) -> str:
-    where = f"Text {position}"
-    if labels is not None and labels[position] != position:
-        where += f" (index label {labels[position]!r})"
-    hint = (
-        "decode it first, e.g. value.decode('utf-8')"
-        if isinstance(item, bytes)
-        else "convert it to str, or replace it with None if it is missing"
-    )
-    return (
-        f"{where} is a {type(item).__name__} ({item!r:.60}), not a str; every text "
-        f"must be a str, or None/NaN when missing: {hint}."
-    )
 
 
 class TextPreprocessor(TransformerMixin, BaseEstimator):
@@ -275,50 +182,6 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         return Tokenizer(self.standardize != "lower_punctuation")(text)
 
 
-class SparseRows:
-    """Rows of a sparse matrix, made dense only a batch at a time.
-
-    Parameters
-    ----------
-    matrix : scipy sparse matrix or array
-        Converted to CSR, float32.
-
-    Examples
-    --------
-    >>> import scipy.sparse
-    >>> rows = SparseRows(scipy.sparse.eye(3, format="csr"))
-    >>> len(rows), rows.shape, rows.take([2]).tolist()
-    (3, (3, 3), [[0.0, 0.0, 1.0]])
-    """
-
-    def __init__(self, matrix: Any) -> None:
-        self._matrix = scipy.sparse.csr_matrix(matrix, dtype=np.float32)
-
-    @property
-    def matrix(self) -> scipy.sparse.csr_matrix:
-        """The underlying CSR matrix (do not modify it)."""
-        return self._matrix
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        rows, columns = self._matrix.shape
-        return int(rows), int(columns)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __repr__(self) -> str:
-        return f"SparseRows(<{len(self)} rows x {self.shape[1]} features>)"
-
-    def take(self, indices: Any) -> np.ndarray:
-        """Dense float32 rows at ``indices``, shape ``(len(indices), n_features)``."""
-        return self._matrix[row_positions(indices, len(self))].toarray()
-
-    def subset(self, indices: Any) -> SparseRows:
-        """The rows at ``indices`` (integer positions or a boolean mask), still sparse."""
-        return SparseRows(self._matrix[row_positions(indices, len(self))])
-
-
 class NgramEncoder(TransformerMixin, BaseEstimator):
     """TF-IDF weights of word or character n-grams, as lazy sparse rows.
 
@@ -428,68 +291,3 @@ class NgramEncoder(TransformerMixin, BaseEstimator):
         raise ValueError(
             f"analyzer must be one of {list(ANALYZERS)}; got {self.analyzer!r}."
         )
-
-
-def augment_texts(
-    texts: Any,
-    rng: np.random.Generator | int,
-    deletion: float = 0.1,
-    swap: float = 0.1,
-) -> np.ndarray:
-    """Randomly delete and swap whitespace-separated words, for training only.
-
-    Each word is dropped with probability ``deletion`` (a non-empty text always keeps
-    at least one word), then about ``swap`` times the number of words pairs of
-    neighbours are swapped. Words are re-joined with single spaces, so line breaks are
-    lost; text without spaces (Chinese, Japanese) is one word and is left as it is.
-
-    Parameters
-    ----------
-    texts : list, tuple, 1-D numpy array, pandas Series or one-column DataFrame
-        The texts, as accepted by :func:`check_texts`.
-    rng : numpy.random.Generator or int
-        Source of randomness (an int seeds a new Generator); the same state gives the
-        same result.
-    deletion : float, default=0.1
-        Probability, in [0, 1], that each word is dropped.
-    swap : float, default=0.1
-        Expected number of adjacent swaps per word, in [0, 1].
-
-    Returns
-    -------
-    numpy.ndarray of shape (n_texts,)
-        New object array of ``str``; texts without words (empty, or only
-        whitespace) are returned as they are.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> augment_texts(["a b c d e f", ""], rng, deletion=0.0, swap=0.5).tolist()
-    ['a b c d f e', '']
-    """
-    for name, value in (("deletion", deletion), ("swap", swap)):
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{name} must be between 0 and 1; got {value!r}.")
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
-    augmented = check_texts(texts)
-    for position, text in enumerate(augmented):
-        words = text.split()
-        if words:
-            augmented[position] = " ".join(_augment_words(words, rng, deletion, swap))
-    return augmented
-
-
-def _augment_words(
-    words: list[str], rng: np.random.Generator, deletion: float, swap: float
-) -> list[str]:
-    keep = rng.random(len(words)) >= deletion
-    if not keep.any():
-        keep[rng.integers(len(words))] = True
-    kept = [word for word, kept_word in zip(words, keep, strict=True) if kept_word]
-    if len(kept) < 2:
-        return kept
-    for left in rng.integers(0, len(kept) - 1, size=rng.binomial(len(kept), swap)):
-        kept[left], kept[left + 1] = kept[left + 1], kept[left]
-    return kept
