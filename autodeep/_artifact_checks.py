@@ -130,10 +130,15 @@ def _row_shape(preprocessor: Any) -> tuple[int, ...]:
 def _n_outputs(state: dict[str, Any]) -> int:
     if "classes_" in state:
         return len(state["classes_"])
+    from sklearn.preprocessing import StandardScaler
+
     target = state["target_transform"]
+    if isinstance(target, StandardScaler) and hasattr(target, "mean_"):
+        return int(np.size(target.mean_))
+    # Format 1 saved the (mean, scale) pair itself.
     if not isinstance(target, (tuple, list)) or len(target) != 2:
         raise ValueError(
             f"state.skops holds target_transform={target!r}, not a regressor's "
-            f"(mean, scale). {_SWAPPED}"
+            f"fitted StandardScaler. {_SWAPPED}"
         )
     return int(np.size(target[0]))

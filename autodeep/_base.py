@@ -1,39 +1,65 @@
-"""What every autodeep estimator shares: parameter checks, the fit driver call, target
-handling, prediction, persistence hooks and pickling."""
+"""What every autodeep estimator shares: the parameter checks and the fit driver call,
+the target's common checks, prediction, explanations, persistence hooks and pickling.
+
+Targets by task are in :mod:`autodeep._targets`, what each parameter may be in
+:mod:`autodeep._params`, input checks by modality in the modality mixins.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from autodeep._backend import import_keras
 from autodeep._folds import folds_for
-from autodeep.search import PRUNERS
+from autodeep._params import (
+    COMMON_CONSTRAINTS,
+    Constraints,
+    check_combinations,
+    refuse_values,
+)
+
+if TYPE_CHECKING:
+    from autodeep.search._types import Settings
 
 SEED_MAX = 2**31 - 1
+
+
+class FitInputs(NamedTuple):
+    """What ``fit`` (and a worker process) hands the engine, and the fitted
+    attributes that the input checks found (set once the fit succeeds)."""
+
+    plan: Any
+    X: Any
+    y: np.ndarray
+    settings: Any
+    fitted: dict[str, Any]
 
 
 class AutoDeepEstimator(BaseEstimator):
     """Base class: subclasses define ``__init__`` and the modality hooks.
 
     Hooks: ``_validate_X(X, reset)`` returns the checked input and sets
-    ``n_features_in_`` (and ``feature_names_in_``); ``_plan(task)`` returns the engine
-    :class:`~autodeep._engine.Plan`; ``_task(y)`` returns the task and the encoded target.
+    ``n_features_in_`` (and ``feature_names_in_``); ``_inspect(X)`` returns what fit
+    learns of the input before training, as fitted attributes by name;
+    ``_task(y)`` returns the task and the encoded target; ``_plan(task, inspected)``
+    returns the engine :class:`~autodeep._plan.Plan`; ``_check_modality_params()``
+    checks what the parameter constraints cannot (that a file exists).
     """
 
+    # What each shared parameter may be; estimators merge in their modality's.
+    _parameter_constraints: ClassVar[Constraints] = COMMON_CONSTRAINTS
+    # Values refused for a reason worth saying: {parameter: {value: reason}}.
+    _parameter_refusals: ClassVar[dict[str, dict[str, str]]] = {}
     # Whether cv="auto" cross-validates small data (see autodeep._folds).
     _small_data_folds = False
 
@@ -61,11 +87,14 @@ class AutoDeepEstimator(BaseEstimator):
         """
         import_keras()  # first: the engine's modules import it
         from autodeep import _engine
+        from autodeep._progress import verbosity
         from autodeep._worker import Launcher
 
-        plan, X, y_fit, settings = self._fit_inputs(X, y)
-        with _verbosity(self.verbose), Launcher(self, X, y) as launch:
+        plan, X, y_fit, settings, fitted = self._fit_inputs(X, y)
+        with verbosity(self.verbose), Launcher(self, X, y) as launch:
             result = _engine.fit(plan, X, y_fit, replace(settings, launch=launch))
+        for name, value in fitted.items():
+            setattr(self, name, value)
         self.model_ = result.model
         self.preprocessor_ = result.preprocessor
         self.target_transform_ = result.target
@@ -79,81 +108,52 @@ class AutoDeepEstimator(BaseEstimator):
         self.n_samples_fit_ = len(y_fit)
         return self
 
-    def _fit_inputs(self, X: Any, y: Any) -> tuple[Any, Any, np.ndarray, Any]:
-        """Checked input, encoded target, engine plan and settings (fit and workers)."""
+    def _fit_inputs(self, X: Any, y: Any) -> FitInputs:
+        """Engine plan, checked input, encoded target, settings and the fitted
+        attributes the checks found (fit and workers)."""
+        from autodeep._plan import class_labels
+        from autodeep._study_attrs import study_attrs
+
         import_keras()  # first (worker processes start here)
-        settings = self._settings()
+        settings = self._settings()  # parameters first: no data is read if they fail
         X = self._validate_X(X, reset=True)
+        inspected = self._inspect(X)
         y = self._validate_y(X, y)
         task, y_fit = self._task(y)
-        plan = self._plan(task)
+        plan = self._plan(task, inspected)
         settings = replace(
             settings,
             folds=folds_for(self.cv, len(y_fit), self._small_data_folds),
             study_attrs=(
-                {} if settings.storage is None else _study_attrs(self, X, y, plan)
+                {} if settings.storage is None else study_attrs(self, X, y, plan)
             ),
         )
-        return plan, X, y_fit, settings
+        fitted = dict(inspected)
+        classes = class_labels(task)
+        if classes is not None:
+            fitted["classes_"] = classes
+        return FitInputs(plan, X, y_fit, settings, fitted)
 
-    def _settings(self) -> Any:
-        from autodeep._scoring import make_scorer
-        from autodeep.search import TUNERS
+    def _inspect(self, X: Any) -> dict[str, Any]:
+        """What fit learns of the checked input before training, as fitted attributes
+        by name (the image mixin's size and channels); nothing by default."""
+        return {}
+
+    def _check_params(self) -> None:
+        """Every parameter check, before any data is read: reasoned refusals, the
+        declared constraints, the modality's own checks, then combinations."""
+        refuse_values(self, self._parameter_refusals)
+        self._validate_params()
+        self._check_modality_params()
+        check_combinations(self)
+
+    def _check_modality_params(self) -> None:
+        """What the modality checks beyond its constraints (none by default)."""
+
+    def _settings(self) -> Settings:
         from autodeep.search._types import Settings
 
-        _check_int("max_trials", self.max_trials, allow_none=True)
-        _check_int("max_epochs", self.max_epochs)
-        _check_int("n_iter_no_change", self.n_iter_no_change)
-        _check_int("ensemble_size", self.ensemble_size, allow_none=True)
-        if self.time_budget is not None and not (
-            isinstance(self.time_budget, (int, float)) and self.time_budget > 0
-        ):
-            raise ValueError(
-                f"time_budget must be a positive number of seconds or None; got "
-                f"{self.time_budget!r}."
-            )
-        if self.max_trials is None and self.time_budget is None:
-            raise ValueError(
-                "Set max_trials, time_budget or both: the search needs a limit."
-            )
-        if self.cv not in (None, "auto"):
-            _check_int("cv", self.cv)
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be between 0 and 1; got {self.validation_fraction!r}."
-            )
-        if self.pruner not in PRUNERS:
-            raise ValueError(
-                f"pruner must be one of {list(PRUNERS)}; got {self.pruner!r}."
-            )
-        if self.verbose not in (0, 1, 2):
-            raise ValueError(f"verbose must be 0, 1 or 2; got {self.verbose!r}.")
-        if self.tuner not in TUNERS:
-            raise ValueError(
-                f"tuner must be one of {list(TUNERS)}; got {self.tuner!r}."
-            )
-        make_scorer(self.scoring)  # a bad scoring fails here, early
-        if self.storage is not None and callable(self.scoring):
-            raise ValueError(
-                "A persistent study (storage=) records scoring by name, so that every "
-                "worker and every resumed fit ranks trials alike; pass a scorer name "
-                "such as 'balanced_accuracy' rather than a callable."
-            )
-        n_jobs = _n_jobs(self.n_jobs)
-        if n_jobs > 1 and self.tuner != "optuna":
-            raise ValueError(
-                f"n_jobs={self.n_jobs!r} needs tuner='optuna': KerasTuner searches run "
-                "in one process here. Use tuner='optuna' for parallel search."
-            )
-        if self.storage is not None and self.tuner != "optuna":
-            raise ValueError(
-                "storage= keeps an Optuna study; with a KerasTuner tuner, use "
-                "directory= to keep its project files."
-            )
-        if self.storage is not None or n_jobs > 1:
-            from autodeep.search._storage import make_storage
-
-            make_storage(self.storage, n_jobs)  # a bad storage fails here, early
+        self._check_params()
         seed = int(check_random_state(self.random_state).randint(SEED_MAX))
         return Settings(
             max_trials=self.max_trials,
@@ -171,7 +171,7 @@ class AutoDeepEstimator(BaseEstimator):
             ensemble_size=self.ensemble_size or 1,
             storage=self.storage,
             study_name=self.study_name,
-            n_jobs=n_jobs,
+            n_jobs=effective_n_jobs(self.n_jobs),
             directory=self.directory,
         )
 
@@ -319,171 +319,6 @@ class AutoDeepEstimator(BaseEstimator):
         from autodeep.io import save
 
         save(self, path)
-
-
-class ClassifierTargetMixin:
-    """Label handling for classifiers: any label type in, the same type out."""
-
-    def _task(self, y: np.ndarray) -> tuple[Any, np.ndarray]:
-        from autodeep._tasks import Classification
-
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                f"y has 1 class ({encoder.classes_[0]!r}); a classifier needs at least 2 "
-                "classes. Check that the target column is the right one."
-            )
-        self.classes_ = encoder.classes_
-        return Classification(len(self.classes_), self.classes_), encoder.transform(y)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_``."""
-        proba = self._outputs(X).astype(np.float64)  # type: ignore[attr-defined]
-        return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted class labels, of the same type as the training labels."""
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
-
-
-class RegressorTargetMixin:
-    """Target handling for regressors: scaled for training, mapped back on predict."""
-
-    def _task(self, y: np.ndarray) -> tuple[Any, np.ndarray]:
-        from autodeep._tasks import Regression
-
-        try:
-            y = np.asarray(y, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"A regressor needs a numeric target; y could not be read as numbers "
-                f"({error}). Use a classifier for categorical targets."
-            ) from error
-        bad = np.flatnonzero(~np.isfinite(y).reshape(len(y), -1).all(axis=1))
-        if len(bad):
-            raise ValueError(
-                f"y has {len(bad)} infinite value(s), first at row(s) {bad[:5].tolist()}. "
-                "Drop those rows or replace the values."
-            )
-        return Regression(n_outputs=1 if y.ndim == 1 else y.shape[1]), y
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted targets, in the units of the training target."""
-        from autodeep._tasks import Regression
-
-        outputs = self._outputs(X)  # type: ignore[attr-defined]
-        return Regression().decode(self.target_transform_, outputs)  # type: ignore[attr-defined]
-
-
-def _n_jobs(n_jobs: Any) -> int:
-    """``n_jobs`` as a process count: None is 1, -1 is one per CPU core."""
-    if n_jobs is None:
-        return 1
-    if (
-        isinstance(n_jobs, bool)
-        or not isinstance(n_jobs, (int, np.integer))
-        or n_jobs == 0
-    ):
-        raise ValueError(f"n_jobs must be a non-zero integer or None; got {n_jobs!r}.")
-    if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
-    return int(n_jobs)
-
-
-# Parameters that set the budget or where the search runs, not what it searches: a
-# resumed search may change them.
-RUNTIME_PARAMS = (
-    "reference_model",
-    "max_trials",
-    "time_budget",
-    "n_jobs",
-    "verbose",
-    "storage",
-    "study_name",
-    "directory",
-    "refit",
-    # A resumed search keeps the seed it started with (see _engine.fit).
-    "random_state",
-)
-
-
-def _study_attrs(estimator: Any, X: Any, y: np.ndarray, plan: Any) -> dict[str, Any]:
-    """What a persistent study records so that every worker runs the same search.
-
-    ``params`` rebuild the estimator on another machine (``autodeep worker``);
-    ``search`` is what defines the search, which a resumed fit must match.
-    """
-    import hashlib
-    import json
-
-    from autodeep.search_spaces._space import overrides_to_plain
-
-    digest = hashlib.sha256()
-    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
-    digest.update(json.dumps([str(c) for c in frame.columns]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    digest.update(
-        pd.util.hash_pandas_object(pd.Series(y), index=False).to_numpy().tobytes()
-    )
-    params, search = {}, {}
-    for name, value in estimator.get_params().items():
-        if name == "search_space":
-            value = overrides_to_plain(value)
-        try:
-            plain = json.loads(json.dumps(value))
-        except (TypeError, ValueError):
-            plain = None
-        else:
-            params[name] = plain
-        if name not in RUNTIME_PARAMS:
-            search[name] = repr(value) if name not in params else plain
-    search["space"] = {name: repr(dim) for name, dim in plan.space.items()}
-    search["task"] = (
-        f"{type(plan.task).__name__.lower()}, {plan.task.n_outputs} outputs"
-    )
-    return {
-        "estimator": type(estimator).__name__,
-        "params": params,
-        "search": search,
-        "data": {"rows": len(frame), "sha256": digest.hexdigest()},
-        # Where `autodeep worker` finds the data (set by `autodeep fit --storage`).
-        "source": getattr(estimator, "_data_source", None),
-    }
-
-
-def _check_int(name: str, value: Any, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-
-
-@contextmanager
-def _verbosity(verbose: int) -> Iterator[None]:
-    """Route autodeep's log lines to stderr while fitting with ``verbose >= 1``."""
-    import optuna
-
-    logger = logging.getLogger("autodeep")
-    old_level, old_optuna = logger.level, optuna.logging.get_verbosity()
-    handler = None
-    if verbose >= 1 and not logger.handlers and not logging.getLogger().handlers:
-        from autodeep._progress import TqdmHandler
-
-        handler = TqdmHandler()
-        handler.setFormatter(logging.Formatter("[autodeep] %(message)s"))
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO if verbose >= 1 else logging.ERROR)
-    # Optuna's own per-trial lines repeat ours; failures are in leaderboard_.
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(old_level)
-        optuna.logging.set_verbosity(old_optuna)
-        if handler is not None:
-            logger.removeHandler(handler)
 
 
 def _model_to_bytes(model: Any) -> bytes:

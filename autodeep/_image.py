@@ -7,10 +7,19 @@ import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
+
+from autodeep._params import (
+    CLASS_WEIGHT_CONSTRAINTS,
+    ROW_RESAMPLER_NAMES,
+    Constraints,
+    resampling_constraints,
+)
+from autodeep.search_spaces._backbones import BACKBONES
 
 SMOTE_ON_IMAGES = (
     "resampling='smote' is not available for images: SMOTE makes new samples by "
@@ -29,6 +38,20 @@ class _ImageMixin:
     mixed_precision: bool | str
     jit_compile: bool | str
     search_space: dict[str, Any] | None
+    _modality_constraints: ClassVar[Constraints] = {
+        "augmentation": ["boolean", dict],
+        "pretrained_weights": [str, os.PathLike, None],
+        "backbone": [StrOptions(set(BACKBONES))],
+        "mixed_precision": ["boolean", StrOptions({"auto"})],
+        "jit_compile": ["boolean", StrOptions({"auto"})],
+    }
+    _classifier_constraints: ClassVar[Constraints] = {
+        **CLASS_WEIGHT_CONSTRAINTS,
+        **resampling_constraints(ROW_RESAMPLER_NAMES),
+    }
+    _parameter_refusals: ClassVar[dict[str, dict[str, str]]] = {
+        "resampling": {"smote": SMOTE_ON_IMAGES}
+    }
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()  # type: ignore[misc]
@@ -36,10 +59,19 @@ class _ImageMixin:
         tags.input_tags.three_d_array = True
         return tags
 
+    def _check_modality_params(self) -> None:
+        """The weights file exists (a path that is not a file is refused here only)."""
+        weights = self.pretrained_weights
+        if weights is not None and not os.path.isfile(weights):
+            raise InvalidParameterError(
+                f"pretrained_weights={weights!r} is not a file. Pass the path of a "
+                "local keras.applications weights file; autodeep never downloads "
+                "weights."
+            )
+
     def _validate_X(self, X: Any, reset: bool) -> Any:
         from autodeep.preprocessing.image import (
             ImagePaths,
-            ImagePreprocessor,
             check_image_array,
             is_image_paths,
         )
@@ -56,17 +88,24 @@ class _ImageMixin:
                 X = _rows_as_images(X, reset)
         if not reset:
             check_is_fitted(self, "preprocessor_")
-            return X
-        # Every image is checked now, before any training: a bad file or array fails
-        # here with its name or index, not in the middle of a trial.
-        check = ImagePreprocessor().inspect(X)
-        self.input_kind_ = check.input_kind_
-        self.image_size_ = check.image_size_
-        self.channels_ = check.channels_
         return X
 
-    def _plan(self, task: Any) -> Any:
-        from autodeep._engine import Plan
+    def _inspect(self, X: Any) -> dict[str, Any]:
+        """The images' kind, size and channels (fitted attributes of the same names).
+
+        Every image is checked now, before any training: a bad file or array fails
+        here with its name or index, not in the middle of a trial."""
+        from autodeep.preprocessing.image import ImagePreprocessor
+
+        check = ImagePreprocessor().inspect(X)
+        return {
+            "input_kind_": check.input_kind_,
+            "image_size_": check.image_size_,
+            "channels_": check.channels_,
+        }
+
+    def _plan(self, task: Any, inspected: Mapping[str, Any]) -> Any:
+        from autodeep._plan import Plan, class_labels
         from autodeep.preprocessing.image import ImagePreprocessor
         from autodeep.preprocessing.imbalance import (
             use_class_weight,
@@ -84,7 +123,7 @@ class _ImageMixin:
                 "downloads weights."
             )
         space = cnn_space(
-            self.image_size_,
+            inspected["image_size_"],
             self.augmentation,
             self.pretrained_weights,
             self.backbone if self.pretrained_weights is not None else None,
@@ -105,9 +144,7 @@ class _ImageMixin:
             },
         )
         use_row_resampling(plan, getattr(self, "resampling", None), SMOTE_ON_IMAGES)
-        use_class_weight(
-            plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
-        )
+        use_class_weight(plan, getattr(self, "class_weight", None), class_labels(task))
         return plan
 
 

@@ -12,23 +12,46 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 logger = logging.getLogger("autodeep")
 REFRESH_SECONDS = 0.5  # most often the bar is redrawn for epoch news
 
 
-class TqdmHandler(logging.Handler):
-    """Writes log records above an active progress bar instead of through it."""
+@contextmanager
+def verbosity(verbose: int) -> Iterator[None]:
+    """Log autodeep's lines to stderr while fitting with ``verbose >= 1``.
 
-    def emit(self, record: logging.LogRecord) -> None:
-        from tqdm import tqdm
+    Without a handler of the user's (on the ``autodeep`` logger or the root), a
+    stderr handler is added for the fit, and tqdm's ``logging_redirect_tqdm`` has it
+    write above the progress bar instead of through it.
+    """
+    import optuna
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
-        try:
-            tqdm.write(self.format(record), file=sys.stderr)
-        except Exception:  # pragma: no cover - logging must never raise
-            self.handleError(record)
+    old_level, old_optuna = logger.level, optuna.logging.get_verbosity()
+    handler = None
+    if verbose >= 1 and not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[autodeep] %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose >= 1 else logging.ERROR)
+    # Optuna's own per-trial lines repeat ours; failures are in leaderboard_.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    # Only our own handler is swapped: a user's handlers stay as the user set them.
+    redirect: AbstractContextManager[Any] = (
+        nullcontext() if handler is None else logging_redirect_tqdm([logger])
+    )
+    try:
+        with redirect:
+            yield
+    finally:
+        logger.setLevel(old_level)
+        optuna.logging.set_verbosity(old_optuna)
+        if handler is not None:
+            logger.removeHandler(handler)
 
 
 class Progress:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
+
+from autodeep._params import (
+    CLASS_WEIGHT_CONSTRAINTS,
+    RESAMPLER_NAMES,
+    SCALER_NAMES,
+    Constraints,
+    resampling_constraints,
+)
 
 
 class _TabularMixin:
@@ -17,6 +27,16 @@ class _TabularMixin:
     max_onehot_categories: int
     search_space: dict[str, Any] | None
     reference_model: bool
+    _modality_constraints: ClassVar[Constraints] = {
+        "scaler": [StrOptions(set(SCALER_NAMES)), None],
+        # 0: every categorical column is embedded.
+        "max_onehot_categories": [Interval(Integral, 0, None, closed="left")],
+        "reference_model": ["boolean"],
+    }
+    _classifier_constraints: ClassVar[Constraints] = {
+        **CLASS_WEIGHT_CONSTRAINTS,
+        **resampling_constraints(RESAMPLER_NAMES),
+    }
     # cv="auto" cross-validates small tables (measured; see autodeep._folds).
     _small_data_folds = True
 
@@ -49,8 +69,8 @@ class _TabularMixin:
                 ) from error
             raise
 
-    def _plan(self, task: Any) -> Any:
-        from autodeep._engine import Plan
+    def _plan(self, task: Any, inspected: Mapping[str, Any]) -> Any:
+        from autodeep._plan import Plan, class_labels
         from autodeep._reference import make_reference
         from autodeep._tasks import Classification
         from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
@@ -79,9 +99,7 @@ class _TabularMixin:
             plan.make_resampler = lambda pre, seed: make_resampler(
                 resampling, pre.categorical_columns_, pre.n_features_out_, seed
             )
-        use_class_weight(
-            plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
-        )
+        use_class_weight(plan, getattr(self, "class_weight", None), class_labels(task))
         return plan
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import StandardScaler
 
 
 class Classification:
@@ -119,30 +120,24 @@ class Regression:
     ) -> None:
         return None
 
-    def fit_target(self, y: np.ndarray) -> tuple[Any, Any]:
-        """Mean and standard deviation of each target on the training part."""
-        columns = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        mean, scale = columns.mean(axis=0), columns.std(axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
-        if columns.shape[1] == 1:
-            return float(mean[0]), float(scale[0])
-        return mean, scale
+    def fit_target(self, y: np.ndarray) -> StandardScaler:
+        """Each target's mean and standard deviation on the training part."""
+        return StandardScaler().fit(_columns(y))
 
-    def encode(self, transform: tuple[Any, Any], y: np.ndarray) -> np.ndarray:
-        mean, scale = transform
-        columns = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        return ((columns - mean) / scale).astype(np.float32)
+    def encode(self, transform: StandardScaler, y: np.ndarray) -> np.ndarray:
+        # The scaler's own arithmetic without its input checks, here and in decode: a
+        # diverged trial's infinite outputs must score as bad, not stop the search.
+        return ((_columns(y) - transform.mean_) / transform.scale_).astype(np.float32)
 
-    def decode(self, transform: tuple[Any, Any], outputs: np.ndarray) -> np.ndarray:
-        mean, scale = transform
-        values = outputs.astype(np.float64) * scale + mean
+    def decode(self, transform: StandardScaler, outputs: np.ndarray) -> np.ndarray:
+        values = outputs.astype(np.float64) * transform.scale_ + transform.mean_
         return values[:, 0] if values.shape[1] == 1 else values
 
     def score(self, y_scaled: np.ndarray, outputs: np.ndarray) -> float:
         return float(r2_score(y_scaled, outputs))
 
     def rescale(
-        self, values: np.ndarray, source: tuple[Any, Any], target: tuple[Any, Any]
+        self, values: np.ndarray, source: StandardScaler, target: StandardScaler
     ) -> np.ndarray:
         """Standardized outputs or targets of transform ``source`` in the units of
         ``target`` (each cross-validation fold standardizes on its own rows)."""
@@ -157,3 +152,21 @@ class Regression:
 
 
 Task = Classification | Regression
+
+
+def target_scaler(transform: Any) -> Any:
+    """A regressor's target transform as a fitted ``StandardScaler``; ``transform`` may
+    be the ``(mean, scale)`` pair that models saved before version 2 hold. Anything
+    else (a classifier's None) comes back as it is."""
+    if not isinstance(transform, (tuple, list)):
+        return transform
+    mean, scale = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in transform)
+    scaler = StandardScaler()
+    scaler.mean_, scaler.scale_, scaler.var_ = mean, scale, scale**2
+    scaler.n_features_in_ = len(mean)
+    return scaler
+
+
+def _columns(y: np.ndarray) -> np.ndarray:
+    """``y`` as a float64 array of one column per target."""
+    return np.asarray(y, dtype=np.float64).reshape(len(y), -1)

@@ -4,10 +4,17 @@ Transformers, with vectorization fit on each trial's training texts)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+
+from autodeep._params import (
+    CLASS_WEIGHT_CONSTRAINTS,
+    ROW_RESAMPLER_NAMES,
+    Constraints,
+    resampling_constraints,
+)
 
 SMOTE_ON_TEXT = (
     "resampling='smote' is not available for text: SMOTE interpolates between "
@@ -33,6 +40,14 @@ class _TextMixin:
 
     augmentation: bool
     search_space: dict[str, Any] | None
+    _modality_constraints: ClassVar[Constraints] = {"augmentation": ["boolean"]}
+    _classifier_constraints: ClassVar[Constraints] = {
+        **CLASS_WEIGHT_CONSTRAINTS,
+        **resampling_constraints(ROW_RESAMPLER_NAMES),
+    }
+    _parameter_refusals: ClassVar[dict[str, dict[str, str]]] = {
+        "resampling": {"smote": SMOTE_ON_TEXT}
+    }
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()  # type: ignore[misc]
@@ -53,8 +68,8 @@ class _TextMixin:
             check_is_fitted(self, "preprocessor_")
         return texts
 
-    def _plan(self, task: Any) -> Any:
-        from autodeep._engine import Plan
+    def _plan(self, task: Any, inspected: Mapping[str, Any]) -> Any:
+        from autodeep._plan import Plan, class_labels
         from autodeep.preprocessing.imbalance import (
             use_class_weight,
             use_row_resampling,
@@ -75,9 +90,7 @@ class _TextMixin:
             encoding_keys=ENCODING_KEYS,
         )
         use_row_resampling(plan, getattr(self, "resampling", None), SMOTE_ON_TEXT)
-        use_class_weight(
-            plan, getattr(self, "class_weight", None), getattr(self, "classes_", None)
-        )
+        use_class_weight(plan, getattr(self, "class_weight", None), class_labels(task))
         return plan
 
 
@@ -107,7 +120,7 @@ def _encode_texts(params: Mapping[str, Any], stage: Any, X_val: Any, seed: int) 
     """
     from sklearn.pipeline import Pipeline
 
-    from autodeep._engine import Encoded
+    from autodeep._plan import Encoded
     from autodeep.preprocessing.text import augment_texts
 
     encoder = make_encoder(params).fit(stage.X)

@@ -267,7 +267,7 @@ def _run(estimator: Any, X: Any, y: Any, index: int, shared: dict[str, Any]) -> 
 
     # Optuna's own per-trial lines repeat autodeep's; failures are in the leaderboard.
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    plan, X, y_fit, settings = estimator._fit_inputs(X, y)
+    plan, X, y_fit, settings, _ = estimator._fit_inputs(X, y)
     attrs = settings.study_attrs
     settings = replace(
         settings,

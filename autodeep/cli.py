@@ -263,9 +263,9 @@ def _without(X: Any, columns: list[str], path: str) -> Any:
 
 def _metric_name(board: Any) -> str:
     """The leaderboard's validation metric, in words ("balanced accuracy")."""
-    from autodeep.explain._report import _metric_words, _score_column
+    from autodeep.explain._report_board import metric_words, score_column
 
-    return _metric_words(_score_column(board))
+    return metric_words(score_column(board))
 
 
 def _print_leaderboard(board: Any, top: int) -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sklearn.base import ClassifierMixin, RegressorMixin
 
-from autodeep._base import (
-    AutoDeepEstimator,
-    ClassifierTargetMixin,
-    RegressorTargetMixin,
-)
+from autodeep._base import AutoDeepEstimator
 from autodeep._image import _ImageMixin
+from autodeep._params import Constraints
 from autodeep._registry import ESTIMATORS
 from autodeep._tabular import _TabularMixin
+from autodeep._targets import ClassifierTargetMixin, RegressorTargetMixin
 from autodeep._text import _TextMixin
 
 _COMMON_DOC = """
@@ -66,8 +64,9 @@ _COMMON_DOC = """
     study_name : str or None, default=None
         Name of the study in ``storage`` (default "autodeep").
     n_jobs : int or None, default=1
-        Worker processes sharing the study (-1: one per CPU core); ``max_trials``
-        counts trials over all of them. Needs ``tuner="optuna"``.
+        Worker processes sharing the study (-1: one per CPU core; None: 1 unless in a
+        ``joblib.parallel_config`` context); ``max_trials`` counts trials over all of
+        them. Needs ``tuner="optuna"`` when above 1.
     directory : str or None, default=None
         Folder for KerasTuner's project files; None uses a temporary folder removed
         after ``fit``.
@@ -177,6 +176,12 @@ class TabularClassifier(
     (3,)
     """
 
+    _parameter_constraints: ClassVar[Constraints] = {
+        **AutoDeepEstimator._parameter_constraints,
+        **_TabularMixin._modality_constraints,
+        **_TabularMixin._classifier_constraints,
+    }
+
     def __init__(
         self,
         max_trials: int | None = 10,
@@ -227,12 +232,6 @@ class TabularClassifier(
         self.random_state = random_state
         self.verbose = verbose
 
-    def _settings(self) -> Any:
-        from autodeep.preprocessing.imbalance import check_resampling
-
-        check_resampling(self.resampling)
-        return super()._settings()
-
 
 class TabularRegressor(
     RegressorMixin, RegressorTargetMixin, _TabularMixin, AutoDeepEstimator
@@ -257,6 +256,11 @@ class TabularRegressor(
     >>> reg.predict(X.iloc[:3]).shape
     (3,)
     """
+
+    _parameter_constraints: ClassVar[Constraints] = {
+        **AutoDeepEstimator._parameter_constraints,
+        **_TabularMixin._modality_constraints,
+    }
 
     def __init__(
         self,
@@ -346,6 +350,12 @@ class ImageClassifier(
     (3,)
     """
 
+    _parameter_constraints: ClassVar[Constraints] = {
+        **AutoDeepEstimator._parameter_constraints,
+        **_ImageMixin._modality_constraints,
+        **_ImageMixin._classifier_constraints,
+    }
+
     def __init__(
         self,
         max_trials: int | None = 10,
@@ -400,15 +410,6 @@ class ImageClassifier(
         self.random_state = random_state
         self.verbose = verbose
 
-    def _settings(self) -> Any:
-        from autodeep._image import SMOTE_ON_IMAGES
-        from autodeep.preprocessing.imbalance import check_resampling
-
-        if self.resampling == "smote":
-            raise ValueError(SMOTE_ON_IMAGES)
-        check_resampling(self.resampling)
-        return super()._settings()
-
 
 class ImageRegressor(
     RegressorMixin, RegressorTargetMixin, _ImageMixin, AutoDeepEstimator
@@ -450,6 +451,11 @@ class ImageRegressor(
         # R² there is poor. On real images (benchmarks/image.py) it is not.
         tags.regressor_tags.poor_score = True
         return tags
+
+    _parameter_constraints: ClassVar[Constraints] = {
+        **AutoDeepEstimator._parameter_constraints,
+        **_ImageMixin._modality_constraints,
+    }
 
     def __init__(
         self,
@@ -549,6 +555,12 @@ class TextClassifier(
     (1,)
     """
 
+    _parameter_constraints: ClassVar[Constraints] = {
+        **AutoDeepEstimator._parameter_constraints,
+        **_TextMixin._modality_constraints,
+        **_TextMixin._classifier_constraints,
+    }
+
     def __init__(
         self,
         max_trials: int | None = 10,
@@ -595,15 +607,6 @@ class TextClassifier(
         self.random_state = random_state
         self.verbose = verbose
 
-    def _settings(self) -> Any:
-        from autodeep._text import SMOTE_ON_TEXT
-        from autodeep.preprocessing.imbalance import check_resampling
-
-        if self.resampling == "smote":
-            raise ValueError(SMOTE_ON_TEXT)
-        check_resampling(self.resampling)
-        return super()._settings()
-
 
 class TextRegressor(
     RegressorMixin, RegressorTargetMixin, _TextMixin, AutoDeepEstimator
@@ -629,6 +632,11 @@ class TextRegressor(
     >>> reg.fit(texts, stars).predict(["two stars"]).shape
     (1,)
     """
+
+    _parameter_constraints: ClassVar[Constraints] = {
+        **AutoDeepEstimator._parameter_constraints,
+        **_TextMixin._modality_constraints,
+    }
 
     def __init__(
         self,

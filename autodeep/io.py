@@ -39,7 +39,9 @@ from autodeep._trusted import RESAVE, TRUSTED_TYPES, named_types, read_state
 __all__ = ["TRUSTED_TYPES", "load", "save"]
 
 FORMAT = "autodeep-model"
-FORMAT_VERSION = 1
+# 2: a regressor's target transform is a StandardScaler (format 1: a (mean, scale)
+# pair, still read).
+FORMAT_VERSION = 2
 # Fitted attributes that describe the input (whichever the estimator has).
 INPUT_ATTRIBUTES = (
     "n_features_in_",
@@ -193,6 +195,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     >>> import autodeep
     >>> clf = autodeep.load("model_dir")  # doctest: +SKIP
     """
+    from autodeep._tasks import target_scaler
 
     folder = Path(path)
     manifest = _read_manifest(folder)
@@ -208,8 +211,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     estimator = cls(**state["params"])
     estimator.model_ = model
     estimator.preprocessor_ = state["preprocessor"]
-    target = state["target_transform"]
-    estimator.target_transform_ = tuple(target) if isinstance(target, list) else target
+    estimator.target_transform_ = target_scaler(state["target_transform"])
     for attribute in INPUT_ATTRIBUTES:
         if attribute in state:
             setattr(estimator, attribute, state[attribute])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import http.server
 import io
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,6 +116,28 @@ def test_dom_is_taken_after_scripts_ran(tmp_path: Path) -> None:
     assert '<p id="from-js"></p>' in out.dom
     assert '<p id="from-timer"></p>' in out.dom
     assert out.requests == []
+
+
+ALERT_PROBE = (
+    "<script>window.alert = () => "
+    "document.documentElement.setAttribute('data-alerted', 'yes')</script>"
+)
+
+
+@needs_chromium
+def test_a_script_in_text_runs_only_when_not_escaped(tmp_path: Path) -> None:
+    """The check the report's escaping test relies on: an alert() in the page
+    is seen, and the same text escaped shows as text and runs nothing."""
+    payload = "<script>alert(1)</script> & co"
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+    raw = _write(tmp_path, f"{ALERT_PROBE}<p>{payload}</p>")
+    dom = render(raw, tmp_path / "raw", width=400, height=300).dom
+    assert re.search(r"<html[^>]*data-alerted=\"yes\"", dom)
+
+    safe = _write(tmp_path, f"{ALERT_PROBE}<p id='label'>{escaped}</p>")
+    dom = render(safe, tmp_path / "safe", width=400, height=300).dom
+    assert not re.search(r"<html[^>]*data-alerted", dom)
+    assert f'<p id="label">{escaped}</p>' in dom  # shown as literal text
 
 
 @needs_chromium

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from autodeep import ImageClassifier, TabularClassifier, TabularRegressor, TextRegressor
-from autodeep._engine import _splits
 from autodeep._folds import folds_for
+from autodeep._splits import splits
 from autodeep._tasks import Classification
 from tests.conftest import FAST, searched
 
@@ -17,11 +17,11 @@ from tests.conftest import FAST, searched
 def test_folds_cover_every_row_once_and_keep_class_shares():
     y = np.array([0] * 30 + [1] * 10)
     settings = replace(TabularClassifier(cv=5, **FAST)._settings(), folds=5)
-    splits = _splits(Classification(2), y, settings)
-    assert len(splits) == 5
-    validation = np.concatenate([val for _, val in splits])
+    folds = splits(Classification(2), y, settings)
+    assert len(folds) == 5
+    validation = np.concatenate([val for _, val in folds])
     assert sorted(validation) == list(range(40))
-    for train, val in splits:
+    for train, val in folds:
         assert not set(train) & set(val)
         assert (y[val] == 1).sum() == 2  # stratified: 10 positives over 5 folds
 
@@ -41,7 +41,7 @@ def test_auto_means_five_folds_below_three_hundred_rows():
 @pytest.mark.parametrize("cv", [0, -2, 2.5, "three"])
 def test_bad_cv_is_refused_before_training(cancer, cv):
     X_train, _, y_train, _ = cancer
-    with pytest.raises(ValueError, match="cv must be"):
+    with pytest.raises(ValueError, match="'cv' parameter of TabularClassifier must be"):
         TabularClassifier(**FAST, cv=cv).fit(X_train, y_train)
 
 

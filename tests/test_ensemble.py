@@ -173,7 +173,7 @@ def test_ensemble_size_one_keeps_the_best_trial(diabetes):
     assert "ensemble" not in set(reg.leaderboard_["state"])
     assert "ensemble_weight" not in reg.leaderboard_
     assert members_of(reg.model_) is None
-    with pytest.raises(ValueError, match="ensemble_size must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'ensemble_size' parameter .* \[1, inf\)"):
         TabularRegressor(ensemble_size=0).fit(X_train, y_train)
 
 
@@ -296,3 +296,20 @@ def test_image_ensemble_attributions_and_gradcam_of_the_heaviest_member():
     np.testing.assert_allclose(
         np.asarray(gradcam.attributions), np.asarray(heaviest.attributions), atol=1e-5
     )
+
+
+@pytest.mark.slow
+def test_tabular_ensemble_attributions_with_embedded_categories(
+    cancer_with_categories,
+):
+    """Each member embeds the category codes: the representation is both members'
+    dense columns and embeddings side by side, summed back into the user's columns."""
+    X_train, X_test, y_train, _ = cancer_with_categories
+    ensemble, fits, weights = _paired(
+        TabularClassifier, X_train, y_train, [{"depth": 1}, {"depth": 2}]
+    )
+    rows = X_test.iloc[:5]
+    explanation = _assert_weighted_average(
+        ensemble, fits, weights, rows, "integrated_gradients"
+    )
+    assert explanation.unit_names[0] == [str(c) for c in X_test.columns]

@@ -44,7 +44,7 @@ def test_linear_model_gradient_x_input_and_ig_are_the_exact_contributions(rows):
     x, targets = rows
     model = _model()
     weights = model.get_layer("logits").get_weights()[0]  # (5 features, 3 classes)
-    probe = Probe(model, None)
+    probe = Probe(model)
     exact = x * weights[:, targets].T
     baseline = np.zeros_like(x)
     np.testing.assert_allclose(
@@ -69,7 +69,7 @@ def test_linear_model_gradient_x_input_and_ig_are_the_exact_contributions(rows):
 
 def test_integrated_gradients_completeness_on_a_nonlinear_model(rows):
     x, targets = rows
-    probe = Probe(_model(hidden=16), None)
+    probe = Probe(_model(hidden=16))
     baseline = np.full_like(x, 0.5)
     attributions = integrated_gradients(
         probe, x, x, targets, baseline=baseline, steps=64
@@ -87,7 +87,7 @@ def test_integrated_gradients_chunks_give_the_same_answer(rows, monkeypatch):
     import autodeep.explain._methods as methods
 
     x, targets = rows
-    probe = Probe(_model(hidden=8), None)
+    probe = Probe(_model(hidden=8))
     whole = integrated_gradients(probe, x, x, targets, baseline=0 * x, steps=16)
     monkeypatch.setattr(methods, "CHUNK_ROWS", 20)  # one row (17 steps) per chunk
     chunked = integrated_gradients(probe, x, x, targets, baseline=0 * x, steps=16)

@@ -1,30 +1,26 @@
 """Explanations on the JAX and PyTorch Keras backends.
 
-Keras fixes its backend when it is first imported, so each check runs in a child
-Python process started with ``KERAS_BACKEND`` set. The child is this file run as a
-script; a developer can run one check by hand the same way::
+Each check runs in a child Python process with ``KERAS_BACKEND`` set (see
+``tests/_backends.py``); one check by hand, from the repository root::
 
-    KERAS_BACKEND=jax python tests/test_explain_backends.py jax text
+    python -m tests.test_explain_backends jax text
 
-A backend whose framework is not installed in the running interpreter is skipped.
+A backend whose framework is not installed is skipped (a failure with
+``AUTODEEP_REQUIRE_BACKENDS=1``, as in ``.ci/run``). TensorFlow's explanations are
+tested in the test process itself (``tests/test_explain.py``).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests._backends import check, child_main, require_framework, run_check
+
 BACKENDS = ("jax", "torch")
-CHECKS = ("backend", "linear", "tabular", "text", "image")
-TIMEOUT_S = 300
+CHECKS = ("linear", "tabular", "text", "image")
 # Tiny budgets: these tests check that the gradients flow on the backend, not quality.
 FAST = {"max_trials": 1, "random_state": 0, "verbose": 0}
 TRANSFORMER = {
@@ -43,65 +39,15 @@ TRANSFORMER = {
 SMALL_CNN = {"stages": 2, "filters": 16, "batch_norm": True}
 
 
-def _run_child(backend: str, check: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["KERAS_BACKEND"] = backend
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p
-    )
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), backend, check],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
-
-
 @pytest.mark.backend
-@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("name", CHECKS)
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_explanations_on_backend(backend: str, check: str) -> None:
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(
-            f"{backend} is not installed in {sys.executable}; install it to run "
-            f"explanations on the {backend} Keras backend."
-        )
-    result = _run_child(backend, check)
-    if result.returncode != 0 or f"PASS {check}" not in result.stdout:
-        output = (result.stdout + result.stderr)[-6000:]
-        pytest.fail(
-            f"check {check!r} failed on the {backend} backend "
-            f"(exit {result.returncode}):\n{output}",
-            pytrace=False,
-        )
+def test_explanations_on_backend(backend: str, name: str) -> None:
+    require_framework(backend)
+    run_check("test_explain_backends", backend, name)
 
 
 # -- the checks, run in the child process ----------------------------------------------
-
-
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
-
-
-def check_backend(backend: str) -> None:
-    """Keras and autodeep both use the requested backend."""
-    import keras
-
-    from autodeep import _backend
-
-    _check(
-        keras.config.backend() == backend,
-        f"keras.config.backend() is {keras.config.backend()!r}, not {backend!r}",
-    )
-    module = _backend.framework().__name__
-    _check(
-        module == f"autodeep._backend.{backend}",
-        f"autodeep dispatches to {module}, not autodeep._backend.{backend}",
-    )
 
 
 def check_linear(backend: str) -> None:
@@ -124,13 +70,13 @@ def check_linear(backend: str) -> None:
     x = rng.normal(size=(6, 5)).astype(np.float32)
     targets = np.array([0, 1, 2, 0, 1, 2])
     exact = x * weights[:, targets].T
-    probe = Probe(model, None)
+    probe = Probe(model)
     values, gradient = probe.gradient(x, x, targets)
-    _check(
+    check(
         values.shape == (6,) and gradient.shape == (6, 5),
         f"Probe.gradient gave shapes {values.shape} and {gradient.shape}",
     )
-    _check(gradient.dtype == np.float32, f"gradient dtype is {gradient.dtype}")
+    check(gradient.dtype == np.float32, f"gradient dtype is {gradient.dtype}")
     expected = probe.logits(x, x)[np.arange(6), targets]
     np.testing.assert_allclose(
         values, expected, rtol=1e-5, atol=1e-6, err_msg="target logits"
@@ -176,50 +122,57 @@ def check_tabular(backend: str) -> None:
     from sklearn.datasets import load_breast_cancer
 
     from autodeep import TabularClassifier
+    from autodeep._layers import CategoryEmbedding
+    from autodeep._model_parts import model_parts
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     X["clinic"] = [f"clinic {i % 25}" for i in range(len(X))]
     clf = TabularClassifier(**FAST, max_epochs=5).fit(X, y)
-    layers = [layer.name for layer in clf.model_.layers]
-    _check("category_embedding" in layers, f"no category_embedding layer: {layers}")
+    embedding = model_parts(clf.model_).embedding
+    check(
+        isinstance(embedding, CategoryEmbedding),
+        f"categories are not embedded: {embedding}",
+    )
     rows = X.iloc[:10]
     explanation = clf.explain(rows)
-    _check(
+    check(
         explanation.method == "integrated_gradients",
         f"default method is {explanation.method!r}",
     )
     frame = explanation.to_frame()
-    _check(
+    check(
         list(frame.columns) == list(X.columns),
         f"to_frame() columns {list(frame.columns)} differ from X's",
     )
-    _check(bool(np.isfinite(frame.to_numpy()).all()), "non-finite attributions")
-    _check(bool(np.abs(frame.to_numpy()).sum() > 0), "all attributions are zero")
+    check(bool(np.isfinite(frame.to_numpy()).all()), "non-finite attributions")
+    check(bool(np.abs(frame.to_numpy()).sum() > 0), "all attributions are zero")
     _check_complete(clf, rows)
 
 
 def check_text(backend: str) -> None:
     """A Transformer: IG through the substituted token + position embedding layer."""
     from autodeep import TextClassifier
+    from autodeep._layers import PositionEmbedding
+    from autodeep._model_parts import model_parts
     from tests.conftest import sentiment_texts
 
     texts, labels, sentiment_words = sentiment_texts(300, seed=0)
     clf = TextClassifier(**FAST, max_epochs=10, search_space=TRANSFORMER)
     clf.fit(texts, labels)
-    layers = [layer.name for layer in clf.model_.layers]
-    _check(
-        "token_position_embedding" in layers,
-        f"no token_position_embedding layer: {layers}",
+    embedding = model_parts(clf.model_).embedding
+    check(
+        isinstance(embedding, PositionEmbedding),
+        f"tokens are not embedded with their positions: {embedding}",
     )
     explanation = clf.explain(texts[:20], method="integrated_gradients")
     frame = explanation.to_frame()
-    _check(
+    check(
         explanation.unit_names[0] == texts[0].split(),
         f"tokens {explanation.unit_names[0]} are not the words of {texts[0]!r}",
     )
     top = frame.loc[frame.groupby("row")["attribution"].idxmax(), "token"]
     share = float(np.mean([token in sentiment_words for token in top]))
-    _check(
+    check(
         share >= 0.8,
         f"the top token is the sentiment word in {share:.0%} of rows: {list(top)}",
     )
@@ -231,41 +184,36 @@ def check_image(backend: str) -> None:
     from sklearn.datasets import load_digits
 
     from autodeep import ImageClassifier
+    from autodeep._model_parts import model_parts
 
     X, y = load_digits(return_X_y=True)
     images = (X.reshape(-1, 8, 8, 1) * 16).clip(0, 255).astype("uint8")
     clf = ImageClassifier(**FAST, max_epochs=3, search_space=SMALL_CNN)
     clf.fit(images[:600], y[:600])
-    layers = [layer.name for layer in clf.model_.layers]
-    _check("head_pool" in layers, f"no head_pool layer for Grad-CAM: {layers}")
+    feature_map = model_parts(clf.model_).feature_map
+    check(feature_map is not None, "no feature map for Grad-CAM")
     sample = images[600:605]
     for method in ("gradcam", "smoothgrad"):
         explanation = clf.explain(sample, method=method)
-        _check(explanation.method == method, f"method is {explanation.method!r}")
+        check(explanation.method == method, f"method is {explanation.method!r}")
         for heat in explanation.attributions:
-            _check(heat.shape == (8, 8), f"{method} map shape is {heat.shape}")
-            _check(bool(np.isfinite(heat).all()), f"{method} map is not finite")
-        _check(
+            check(heat.shape == (8, 8), f"{method} map shape is {heat.shape}")
+            check(bool(np.isfinite(heat).all()), f"{method} map is not finite")
+        check(
             any(np.abs(heat).sum() > 0 for heat in explanation.attributions),
             f"every {method} map is zero",
         )
 
 
-def main(argv: list[str]) -> int:
-    backend, check = argv
-    started = time.perf_counter()
-    if check != "backend":
-        check_backend(backend)  # every check must run on the requested backend
-    globals()[f"check_{check}"](backend)
-    print(f"PASS {check} on {backend} in {time.perf_counter() - started:.1f} s")
-    return 0
-
-
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[2] not in CHECKS:
-        sys.exit(
-            f"usage: {sys.argv[0]} {{{','.join(BACKENDS)}}} {{{','.join(CHECKS)}}}"
+    sys.exit(
+        child_main(
+            sys.argv[1:],
+            {
+                "linear": check_linear,
+                "tabular": check_tabular,
+                "text": check_text,
+                "image": check_image,
+            },
         )
-    os.environ.setdefault("KERAS_BACKEND", sys.argv[1])
-    sys.path.insert(0, str(ROOT))  # for ``tests.conftest`` when run by hand
-    sys.exit(main(sys.argv[1:]))
+    )

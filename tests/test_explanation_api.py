@@ -28,7 +28,7 @@ def test_integrated_gradients_carry_their_completeness_gap(regressor, diabetes):
     fine = regressor.explain(rows, steps=256)
     # The output is the network's, on the standardized target: in the user's units
     # it is the prediction.
-    mean, scale = regressor.target_transform_
+    mean, scale = regressor.target_transform_.mean_, regressor.target_transform_.scale_
     np.testing.assert_allclose(
         fine.output * scale + mean, regressor.predict(rows), rtol=1e-4, atol=1e-3
     )

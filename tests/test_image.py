@@ -192,7 +192,7 @@ def test_smote_is_refused_with_the_reason(digits, no_training):
 
 def test_missing_weights_file_is_a_clear_error(digits, no_training):
     X_train, _, y_train, _ = digits
-    with pytest.raises(FileNotFoundError, match="never downloads"):
+    with pytest.raises(ValueError, match="never downloads"):
         _classifier(pretrained_weights="nowhere.weights.h5").fit(X_train, y_train)
 
 

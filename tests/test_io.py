@@ -76,6 +76,28 @@ def test_regressor_round_trip(diabetes, tmp_path):
     np.testing.assert_array_equal(
         autodeep.load(tmp_path / "reg").predict(X_test), reg.predict(X_test)
     )
+    # Format 1 held the target's (mean, scale) pair, which skops reads back as a list.
+    _as_format_1(tmp_path / "reg")
+    old = autodeep.load(tmp_path / "reg")
+    assert type(old.target_transform_).__name__ == "StandardScaler"
+    np.testing.assert_array_equal(old.predict(X_test), reg.predict(X_test))
+
+
+def _as_format_1(folder) -> None:
+    """Rewrite a saved regressor as format 1 wrote it (checksums updated)."""
+    import skops.io
+
+    from autodeep._trusted import read_state
+    from autodeep.io import _sha256
+
+    state = read_state(folder / "state.skops")
+    scaler = state["target_transform"]
+    state["target_transform"] = (float(scaler.mean_[0]), float(scaler.scale_[0]))
+    (folder / "state.skops").write_bytes(skops.io.dumps(state))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    manifest["sha256"]["state.skops"] = _sha256(folder / "state.skops")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
 @pytest.mark.parametrize("name", ["model.keras", "state.skops", "metadata.json"])

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autodeep import TabularClassifier, TabularRegressor
-from autodeep._engine import Trials
+from autodeep._trials import Trials
 from autodeep.search._kerastuner import choice_values, declare, suggest
 from autodeep.search_spaces._space import Choice, Float, Int, sample
 from autodeep.search_spaces.tabular import MLP_DEFAULTS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -133,3 +134,69 @@ def test_report_command_line(cancer_with_categories, cancer_model, tmp_path, cap
     assert missing == 2
     assert "Target column 'nope'" in capsys.readouterr().err
     assert isinstance(pd.read_csv(tmp_path / "test.csv"), pd.DataFrame)
+
+
+# -- user text is escaped by the template engine ---------------------------------------
+
+HOSTILE = "<script>alert(1)</script> & co"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory):
+    """A report on a column and a class whose names are HTML: a script and an ``&``."""
+    from autodeep import TabularClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(120, 3)), columns=[f"dose {HOSTILE}", "b", "c"])
+    y = np.where(X.iloc[:, 0] > 0, HOSTILE, "plain")
+    settings = {**FAST, "max_epochs": 3, "reference_model": False}
+    clf = TabularClassifier(**settings).fit(X[:80], y[:80])
+    path = tmp_path_factory.mktemp("hostile") / "report.html"
+    clf.report(X[80:], y[80:], path)
+    return path
+
+
+def test_column_names_and_class_labels_are_escaped(hostile_report):
+    html = hostile_report.read_text("utf-8")
+    assert "<script" not in html  # the page has no script at all
+    summary = re.search(r'<section id="summary">(.*?)</section>', html, re.S)
+    assert f"“{ESCAPED}”" in summary.group(1)  # the class, in the list of classes
+    drivers = re.search(r'<section id="drivers">(.*?)</section>', html, re.S)
+    assert f"<th>dose {ESCAPED}</th>" in drivers.group(1)  # the column
+    performance = re.search(r'<section id="performance">(.*?)</section>', html, re.S)
+    assert f"<th>{ESCAPED}</th>" in performance.group(1)  # the per-class table
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html  # escaped once
+
+
+def test_text_samples_are_escaped_where_they_are_highlighted():
+    from autodeep.explain._html import tokens
+
+    text = f"Fine {HOSTILE}!"
+    markup = tokens(["fine", "script", "co"], np.array([0.5, -1.0, 0.2]), text)
+    assert "<script" not in markup
+    assert re.sub(r"<[^>]+>", "", markup) == escape(text)  # all of it, in order
+    assert 'title="-1.000">script</span>' in markup  # highlighted in place
+
+
+@needs_chromium
+def test_hostile_names_show_as_text_and_run_nothing(hostile_report, tmp_path):
+    # A probe first in the page records any alert() and, last, counts the scripts.
+    probe = (
+        "<script>window.alert = () => "
+        "document.documentElement.setAttribute('data-alerted', 'yes')</script>"
+    )
+    count = (
+        "<script>document.body.setAttribute('data-scripts', "
+        "document.scripts.length)</script></body>"
+    )
+    html = hostile_report.read_text("utf-8")
+    page = tmp_path / "probed.html"
+    page.write_text(
+        html.replace("<head>", "<head>" + probe).replace("</body>", count), "utf-8"
+    )
+    dom = render(page, tmp_path / "out", width=1280, height=900).dom
+    assert re.search(r"<html[^>]*>", dom) and not re.search(r"<html[^>]*alerted", dom)
+    assert 'data-scripts="2"' in dom  # the two probes, no script from the data
+    shown = re.sub(r"<[^>]+>", "", dom)
+    assert f"“{ESCAPED}”" in shown  # the class label is text on the page

@@ -5,6 +5,7 @@ regressor, a refit or none, image maps that do not differ, text with capitals)."
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +13,16 @@ import pytest
 
 from autodeep import TabularClassifier, TextClassifier, load
 from autodeep.explain._explanation import Explanation
-from autodeep.explain._report import leaderboard_table, wilson_interval
+from autodeep.explain._report_search import leaderboard_table
+from autodeep.explain._report_summary import wilson_interval
 from autodeep.explain._trust import sameness_check
 from tests._browser import needs_chromium, render
 from tests.conftest import FAST, sentiment_texts
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def _text(page: str) -> str:
+    """The page's text as a reader sees it: no tags, entities decoded."""
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def _section(html: str, name: str) -> str:
@@ -133,7 +136,9 @@ def test_regressor_report_speaks_of_values_not_classes(
     # The units are the target's: the drivers table is the explanation's mean
     # absolute attribution (in the network's standardized units) times the target's
     # standard deviation.
-    importance = reg.explain(X_test).global_importance() * reg.target_transform_[1]
+    importance = (
+        reg.explain(X_test).global_importance() * reg.target_transform_.scale_[0]
+    )
     first = re.search(
         r"<tbody>\s*<tr>\s*<th>([^<]+)</th>\s*<td>([^<]+)</td>",
         _section(html, "drivers"),
@@ -188,7 +193,7 @@ def test_text_examples_show_the_original_text(tmp_path):
     clf.report(texts[150:], labels[150:], tmp_path / "text.html")
     html = (tmp_path / "text.html").read_text()
     shown = [
-        re.sub(r"<[^>]+>", "", block)
+        unescape(re.sub(r"<[^>]+>", "", block))
         for block in re.findall(r'<div class="tokens">(.*?)</div>', html, re.S)
     ]
     assert shown and all(text in texts[150:] for text in shown)  # capitals, "!" kept

@@ -294,3 +294,36 @@ def test_every_tuner_name_has_an_engine():
     from autodeep.search import TUNERS
 
     assert set(ENGINES) == set(TUNERS)
+
+
+class _NoTimeLeft:
+    """A trial runner whose budget is used before the first trial."""
+
+    on_epoch = staticmethod(lambda number, epoch: None)
+    score_name = "accuracy"
+    default_params = {"depth": 2}
+
+    def __init__(self):
+        from autodeep.search_spaces import mlp_space
+
+        self.space = mlp_space(classification=True)
+
+    def remaining(self):
+        return -1.0
+
+    def may_start(self, seconds):
+        return False
+
+    def note_best(self, attrs):
+        raise AssertionError("no trial ended")
+
+    def run(self, params, number, report=None, epochs=None):
+        raise AssertionError("no trial may start")
+
+
+def test_a_budget_used_before_the_first_trial_says_so():
+    from autodeep.search import _optuna
+
+    settings = TabularClassifier(time_budget=1, verbose=0)._settings()
+    with pytest.raises(RuntimeError, match=r"no trial started .*time_budget"):
+        _optuna.search(_NoTimeLeft(), settings)

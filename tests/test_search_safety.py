@@ -62,7 +62,8 @@ HOSTILE = [
             "estimator": "TabularClassifier",
             "params": {"resampling": {"py/object": "os.system"}},
         },
-        "resampling must be",  # plain data, refused by the estimator's own checks
+        # plain data, refused by the estimator's own parameter constraints
+        "'resampling' parameter of TabularClassifier must be",
     ),
 ]
 

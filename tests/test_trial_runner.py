@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 
 import keras
@@ -11,8 +10,10 @@ import numpy as np
 import pytest
 
 from autodeep import TabularClassifier
-from autodeep._engine import Clock, _trials_for
+from autodeep._engine import clock_for
 from autodeep._training import PREDICT_BATCH, predict_array
+from autodeep._trials import trials_for
+from autodeep.search._clock import Clock
 from autodeep.search_spaces.tabular import MLP_DEFAULTS
 from tests.conftest import FAST
 
@@ -21,9 +22,9 @@ from tests.conftest import FAST
 def runner(cancer):
     X_train, _, y_train, _ = cancer
     estimator = TabularClassifier(**{**FAST, "max_epochs": 5}, reference_model=False)
-    plan, X, y, settings = estimator._fit_inputs(X_train, y_train)
+    plan, X, y, settings, _ = estimator._fit_inputs(X_train, y_train)
     timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
-    return _trials_for(plan, X, y, settings, Clock(settings), timings)
+    return trials_for(plan, X, y, settings, clock_for(settings), timings)
 
 
 def test_a_trial_is_scored_on_the_validation_part_and_kept(runner):
@@ -37,9 +38,9 @@ def test_a_trial_is_scored_on_the_validation_part_and_kept(runner):
     (kept,) = runner.kept
     assert kept.number == 0 and kept.value == result.value
     assert kept.outputs.shape == (len(runner.y_val), 2)
-    # Its estimated refit is the reserve once the engine names it the best.
+    # Its estimated refit is the clock's reserve once the engine names it the best.
     runner.note_best(attrs)
-    assert runner.reserve() == pytest.approx(
+    assert runner.clock.reserve == pytest.approx(
         kept.refit_seconds(runner.growth)
         * (2 if runner.settings.ensemble_size > 1 else 1)
     )
@@ -50,20 +51,103 @@ def test_the_runner_interface_the_engines_use(runner):
     assert set(runner.default_params) == set(runner.plan.default_params)
     assert runner.score_name == "accuracy"
     assert runner.remaining() == math.inf  # no time budget
-    assert not runner.out_of_time(1e6)
+    assert runner.may_start([]) and runner.may_start([1e6, 1e7])
 
 
-def test_the_clock_keeps_the_budget_and_a_shared_end():
+class FakeTime:
+    """Two time sources that move only when told: wall clock and monotonic clock,
+    with unrelated zero points (as in two processes)."""
+
+    def __init__(self, wall: float = 1_700_000_000.0, monotonic: float = 500.0):
+        self.wall_now, self.monotonic_now = wall, monotonic
+
+    def wall(self) -> float:
+        return self.wall_now
+
+    def monotonic(self) -> float:
+        return self.monotonic_now
+
+    def advance(self, seconds: float) -> None:
+        self.wall_now += seconds
+        self.monotonic_now += seconds
+
+    def clock(self, time_budget=None, end_time=None) -> Clock:
+        return Clock(time_budget, end_time, wall=self.wall, monotonic=self.monotonic)
+
+
+def test_the_clock_counts_the_budget_on_the_monotonic_clock():
+    fake = FakeTime()
+    clock = fake.clock(time_budget=30)
+    assert clock.end_time == fake.wall_now + 30  # what other processes are told
+    assert clock.remaining() == 30 and clock.elapsed() == 0
+    fake.advance(12)
+    assert clock.remaining() == 18 and clock.elapsed() == 12
+    # A change of the system clock (NTP, an administrator) moves no deadline.
+    fake.wall_now -= 3600
+    assert clock.remaining() == 18
+    fake.advance(20)
+    assert clock.remaining() == -2 and clock.out_of_time(0.0)
+
+
+def test_no_budget_never_runs_out():
+    clock = FakeTime().clock()
+    assert clock.end_time == clock.end == clock.remaining() == math.inf
+    clock.reserve = 1e6
+    assert not clock.out_of_time(1e9)
+    assert clock.trial_deadline(growth=1.25) == math.inf
+
+
+def test_a_trial_starts_while_half_a_typical_one_fits_before_the_reserve():
+    fake = FakeTime()
+    clock = fake.clock(time_budget=100)
+    assert not clock.out_of_time(typical=0.0)
+    assert not clock.out_of_time(typical=200.0)  # half of it fits: 100 left
+    assert clock.out_of_time(typical=201.0)
+    clock.reserve = 60  # the best trial's refit
+    assert not clock.out_of_time(typical=80.0)  # 60 + 40 = 100 left
+    assert clock.out_of_time(typical=81.0)
+    fake.advance(39)
+    assert not clock.out_of_time(typical=0.0)  # 61 left, 60 kept
+    fake.advance(2)
+    assert clock.out_of_time(typical=0.0)  # the reserve is the refit's
+
+
+def test_a_trial_deadline_leaves_the_reserve_and_its_own_refit():
+    fake = FakeTime()
+    clock = fake.clock(time_budget=100)
+    start = fake.monotonic_now
+    # Refit on all rows takes growth=1.5 times the trial: t + 1.5 t <= 100.
+    assert clock.trial_deadline(growth=1.5) == pytest.approx(start + 40)
+    # With a large reserve, the reserve decides: the best trial's refit comes first.
+    clock.reserve = 80
+    assert clock.trial_deadline(growth=1.5) == pytest.approx(start + 20)
+    fake.advance(10)
+    assert clock.trial_deadline(growth=1.5) == pytest.approx(start + 20)
+    clock.reserve = 0
+    assert clock.trial_deadline(growth=1.5) == pytest.approx(start + 10 + 36)
+
+
+def test_a_worker_process_keeps_the_end_the_fit_computed():
+    fitting = FakeTime(wall=1_700_000_000.0, monotonic=500.0)
+    clock = fitting.clock(time_budget=300)
+    fitting.advance(50)
+    # A worker starts 50 s later in another process: another monotonic zero, and
+    # its own time_budget (the estimator's) is ignored for the shared end.
+    worker_time = FakeTime(wall=fitting.wall_now, monotonic=7.0)
+    worker = worker_time.clock(time_budget=300, end_time=clock.end_time)
+    assert worker.end_time == clock.end_time
+    assert worker.remaining() == clock.remaining() == 250
+    worker_time.advance(100)
+    assert worker.remaining() == 150
+
+
+def test_settings_carry_the_shared_end_to_a_worker():
     settings = TabularClassifier(time_budget=30)._settings()
-    clock = Clock(settings)
-    assert clock.end == pytest.approx(time.time() + 30, abs=1.0)
-    assert 29 < clock.remaining() <= 30
-    # A worker process gets the end the fitting process computed, not its own budget.
-    shared = Clock(replace(settings, end_time=clock.end - 10))
-    assert shared.end == clock.end - 10
-    assert (
-        Clock(TabularClassifier(time_budget=None)._settings()).remaining() == math.inf
-    )
+    clock = clock_for(settings)
+    assert math.isfinite(clock.end_time) and 0 < clock.remaining() <= 30
+    shared = clock_for(replace(settings, end_time=clock.end_time - 10))
+    assert shared.end_time == clock.end_time - 10
+    assert clock_for(TabularClassifier()._settings()).remaining() == math.inf
 
 
 def test_predict_array_does_not_depend_on_the_other_rows():

@@ -29,34 +29,54 @@ def to_png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
-def confusion_matrix(matrix: np.ndarray, labels: Sequence[str]) -> bytes:
+def confusion_matrix(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> bytes:
+    """Counts of each (true, predicted) pair, drawn by scikit-learn's
+    ``ConfusionMatrixDisplay``: true classes down, predicted across."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
     size = max(3.5, 0.45 * len(labels) + 2)
     figure = _figure(size, size * 0.85)
     ax = figure.add_subplot()
-    ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
+    ConfusionMatrixDisplay.from_predictions(
+        y_true,
+        y_pred,
+        labels=list(labels),
+        display_labels=[str(label) for label in labels],
+        ax=ax,
+        cmap="Blues",
+        colorbar=False,
+        xticks_rotation=45,
+    )
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
     ax.set_xlabel("predicted")
     ax.set_ylabel("actual")
-    threshold = matrix.max() / 2 if matrix.size else 0
-    for (row, column), count in np.ndenumerate(matrix):
-        color = "white" if count > threshold else "black"
-        ax.text(column, row, str(count), ha="center", va="center", color=color)
     return to_png(figure)
 
 
 def residuals(y_true: np.ndarray, y_pred: np.ndarray) -> bytes:
+    """Actual against predicted values (scikit-learn's ``PredictionErrorDisplay``;
+    on the dashed diagonal the prediction is exact) and a histogram of the errors."""
+    from matplotlib.ticker import AutoLocator
+    from sklearn.metrics import PredictionErrorDisplay
+
     figure = _figure(8, 3.4)
     left, right = figure.subplots(1, 2)
-    left.scatter(y_true, y_pred, s=10, alpha=0.6, color=BLUE)
-    low, high = (
-        float(min(y_true.min(), y_pred.min())),
-        float(max(y_true.max(), y_pred.max())),
+    PredictionErrorDisplay.from_predictions(
+        y_true,
+        y_pred,
+        kind="actual_vs_predicted",
+        subsample=None,  # every example, as the caption says
+        ax=left,
+        scatter_kwargs={"s": 10, "alpha": 0.6, "color": BLUE},
+        line_kwargs={"color": GREY, "linestyle": "--"},
     )
-    left.plot([low, high], [low, high], color=GREY, linestyle="--")
-    left.set_xlabel("actual")
-    left.set_ylabel("predicted")
-    left.set_title("predicted vs actual")
+    # The display puts ticks at five evenly spaced raw values (47.0, 115.5...).
+    left.xaxis.set_major_locator(AutoLocator())
+    left.yaxis.set_major_locator(AutoLocator())
+    left.set_xlabel("predicted")
+    left.set_ylabel("actual")
+    left.set_title("actual vs predicted")
     right.hist(y_pred - y_true, bins=30, color=BLUE)
     right.set_xlabel("predicted - actual")
     right.set_title("errors")

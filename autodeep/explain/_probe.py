@@ -2,25 +2,33 @@
 
 Gradients need a float input. Pixels are one already; token ids and category codes are
 not, so their explanations differentiate the output of the embedding layer instead,
-and Grad-CAM the last convolutional feature map. :class:`Probe` runs the whole model
-on the original inputs while one layer's output (or input) is replaced by a given
-tensor, so masks computed from token ids still reach attention and pooling layers.
+and Grad-CAM the last convolutional feature map (see
+:class:`~autodeep._model_parts.ModelParts`). :class:`Probe` builds, with the Keras
+functional API, a model that takes both the original inputs and the representation
+and computes the logits from the representation onward: everything that depends on
+the inputs alone, such as the padding masks computed from token ids, still reaches
+attention and pooling layers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import keras
 import numpy as np
+from scipy.special import softmax as scipy_softmax
 
 from autodeep import _backend
+from autodeep._model_parts import ModelParts, model_parts
 
 # Rows a single forward or backward pass takes at most (bounds memory: IG multiplies
 # every row by its step count).
 CHUNK_ROWS = 256
+
+# Where a probe's representation lives: the model input itself, the output of the
+# embedding of category codes or token ids, or the last convolutional feature map.
+Representation = Literal["input", "embedding", "feature_map"]
 
 
 class Probe:
@@ -29,24 +37,24 @@ class Probe:
     Parameters
     ----------
     model : keras.Model
-        A trained autodeep model; it has a layer named ``logits`` (pre-activation).
-    layer : str or None
-        Where the representation lives: ``None`` is the model input itself.
-    side : {"output", "input"}
-        Replace the layer's output, or feed the representation into the layer.
+        A trained single autodeep network (see
+        :func:`~autodeep._model_parts.model_parts`).
+    representation : {"input", "embedding", "feature_map"}, default="input"
+        What the representation is: the model input, the output of its embedding
+        layer, or its last convolutional feature map.
     """
 
-    def __init__(self, model: keras.Model, layer: str | None, side: str = "output"):
-        self.source = model
-        self.model = keras.Model(model.input, model.get_layer("logits").output)
-        self.layer = layer
-        self.side = side
-        if layer is None:
+    def __init__(self, model: keras.Model, representation: Representation = "input"):
+        self.model_parts: ModelParts = model_parts(model)
+        self.representation = representation
+        tensor = _representation_tensor(self.model_parts, representation)
+        logits = self.model_parts.logits
+        if tensor is None:
             self._prefix: keras.Model | None = None
+            self._suffix = keras.Model(model.input, logits)
         else:
-            node = model.get_layer(layer)
-            tensor = node.output if side == "output" else node.input
             self._prefix = keras.Model(model.input, tensor)
+            self._suffix = keras.Model([model.input, tensor], logits)
 
     @property
     def parts(self) -> list[Probe]:
@@ -103,10 +111,33 @@ class Probe:
         return score
 
     def _forward(self, inputs: Any, representation: Any) -> Any:
-        if self.layer is None:
-            return self.model(representation, training=False)
-        with _replaced(self.model.get_layer(self.layer), representation, self.side):
-            return self.model(inputs, training=False)
+        if self._prefix is None:
+            return self._suffix(representation, training=False)
+        model_input, replaced = self._suffix.inputs
+        return self._suffix(
+            [
+                keras.ops.convert_to_tensor(inputs, model_input.dtype),
+                keras.ops.cast(representation, replaced.dtype),
+            ],
+            training=False,
+        )
+
+
+def _representation_tensor(
+    parts: ModelParts, representation: Representation
+) -> keras.KerasTensor | None:
+    """The tensor of the network's graph that ``representation`` names (None: input)."""
+    if representation == "input":
+        return None
+    if representation == "embedding" and parts.embedding is not None:
+        return parts.embedding.output
+    if representation == "feature_map" and parts.feature_map is not None:
+        return parts.feature_map
+    raise ValueError(
+        f"representation={representation!r} needs a network with that part; this "
+        "one has none (choose 'input', or 'embedding' for one that embeds category "
+        "codes or token ids, 'feature_map' for a convolutional one)."
+    )
 
 
 class EnsembleProbe:
@@ -129,8 +160,8 @@ class EnsembleProbe:
         total = float(sum(weights))
         self.weights = [float(w) / total for w in weights]
         self.classification = classification
-        self.shared = all(part.layer is None for part in parts)
-        self.layer = parts[0].layer
+        self.shared = all(part.representation == "input" for part in parts)
+        self.representation = parts[0].representation
 
     def represent(self, inputs: np.ndarray) -> np.ndarray:
         if self.shared:
@@ -177,27 +208,9 @@ def _weighted_sum(weights: list[float], arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-@contextmanager
-def _replaced(layer: keras.layers.Layer, tensor: Any, side: str) -> Iterator[None]:
-    """Make ``layer`` return ``tensor`` (side="output") or act on it (side="input").
-
-    The replacement is an attribute on this one layer object and is removed on exit.
-    Keras' ``Layer.__call__`` still computes the layer's mask from its real input.
-    """
-    original = layer.call
-    cast = keras.ops.cast(tensor, layer.compute_dtype)
-    if side == "output":
-        layer.call = lambda *args, **kwargs: cast
-    else:
-        layer.call = lambda inputs, *args, **kwargs: original(cast, *args, **kwargs)
-    try:
-        yield
-    finally:
-        del layer.call
+    """Class probabilities from a batch of logits (one row per example)."""
+    probabilities: np.ndarray = scipy_softmax(logits, axis=1)
+    return probabilities
 
 
 def _chunks(array: np.ndarray, size: int) -> Iterator[np.ndarray]:

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from autodeep.explain._explanation import Explanation
 
 NOUNS = {"tabular": "row", "image": "image", "text": "text"}
 
 
 @dataclass
 class Section:
-    """One part of the report: an id, a title and HTML blocks (already escaped)."""
+    """One part of the report: an id, a title, its blocks (rendered by
+    :mod:`autodeep.explain._html`) and cards shown side by side after them."""
 
     id: str
     title: str
-    blocks: list[str] = field(default_factory=list)
+    blocks: list[Markup] = field(default_factory=list)
+    cards: list[Markup] = field(default_factory=list)
 
 
 class Context:
@@ -68,3 +74,27 @@ def take_rows(X: Any, positions: Any) -> Any:
 def column(values: Any) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     return array if array.ndim == 1 else array[:, 0]
+
+
+def output_scale(context: Context, explanation: Explanation, position: int) -> float:
+    """The factor from a row's attributions to the target's units (1 when they have
+    none: classifiers, magnitude-only methods)."""
+    if context.classifier or not explanation.signed:
+        return 1.0
+    scale = context.estimator.target_transform_.scale_  # one per target
+    return float(scale[int(explanation.targets[position])])
+
+
+def method_words(method: str) -> str:
+    return {
+        "integrated_gradients": "integrated gradients",
+        "gradcam": "Grad-CAM",
+        "smoothgrad": "SmoothGrad",
+        "saliency": "gradients",
+        "gradient_x_input": "gradient times input",
+        "occlusion": "occlusion",
+    }[method]
+
+
+def list_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

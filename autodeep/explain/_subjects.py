@@ -18,7 +18,8 @@ import numpy as np
 import scipy.sparse
 
 from autodeep._ensemble import members_of
-from autodeep.explain._probe import EnsembleProbe, Probe
+from autodeep._model_parts import model_parts
+from autodeep.explain._probe import EnsembleProbe, Probe, Representation
 
 
 class Subject:
@@ -37,9 +38,11 @@ class Subject:
         # An ensemble's member networks and weights; a single network is its own.
         self.members, self.weights = members_of(self.model) or ([self.model], [1.0])
 
-    def _probe(self, layer_of: Callable[[Any], str | None]) -> Probe | EnsembleProbe:
-        """The probe on each member's ``layer_of(member)`` representation."""
-        parts = [Probe(member, layer_of(member)) for member in self.members]
+    def _probe(
+        self, representation_of: Callable[[Any], Representation]
+    ) -> Probe | EnsembleProbe:
+        """The probe on each member's ``representation_of(member)``."""
+        parts = [Probe(member, representation_of(member)) for member in self.members]
         if len(parts) == 1:
             return parts[0]
         classification = hasattr(self.estimator, "classes_")
@@ -104,14 +107,8 @@ class TabularSubject(Subject):
         super().__init__(estimator, X)
         preprocessor = estimator.preprocessor_
         sources = preprocessor.source_columns()
-        embedded = any(
-            layer.name == "category_embedding"
-            for member in self.members
-            for layer in member.layers
-        )
-        self.probe = self._probe(
-            lambda member: "category_embedding" if embedded else None
-        )
+        self.probe = self._probe(_embedding_or_input)
+        embedded = self.probe.representation == "embedding"
         self.inputs = self._encode(self.X)
         self.z = self.probe.represent(self.inputs)
         if embedded:
@@ -123,9 +120,12 @@ class TabularSubject(Subject):
                 sources[len(sources) - n_codes :],
             )
             widths = [embedding_size(c) for c in preprocessor.cardinalities_]
-            sources = dense + [
+            embedded_codes = [
                 c for c, w in zip(codes, widths, strict=True) for _ in range(w)
-            ] * len(self.members)  # members' representations side by side
+            ]
+            # Each member's representation (dense columns, then its embeddings),
+            # side by side.
+            sources = (dense + embedded_codes) * len(self.members)
         self.columns = list(preprocessor.column_kinds_)
         position = {column: i for i, column in enumerate(self.columns)}
         self.groups = np.zeros((len(sources), len(self.columns)), dtype=np.float32)
@@ -153,7 +153,7 @@ class ImageSubject(Subject):
 
     def __init__(self, estimator: Any, X: Any) -> None:
         super().__init__(estimator, X)
-        self.probe = self._probe(lambda member: None)
+        self.probe = self._probe(lambda member: "input")
         self.inputs = self._encode(self.X)
         self.z = self.inputs
         height, width = self.inputs.shape[1:3]
@@ -173,14 +173,14 @@ class ImageSubject(Subject):
 
     @property
     def has_feature_map(self) -> bool:
-        """Whether the model is convolutional: Grad-CAM reads ``head_pool``'s input."""
-        return any(layer.name == "head_pool" for layer in self.heaviest.layers)
+        """Whether the model is convolutional (Grad-CAM reads its last feature map)."""
+        return model_parts(self.heaviest).feature_map is not None
 
     def feature_map_probe(self) -> Probe:
-        """A probe on the last feature map (the input of ``head_pool``); for an
-        ensemble, the feature map of its heaviest member (members' feature maps do
-        not align, so their Grad-CAM maps are not averaged)."""
-        return Probe(self.heaviest, "head_pool", side="input")
+        """A probe on the last feature map; for an ensemble, the feature map of its
+        heaviest member (members' feature maps do not align, so their Grad-CAM maps
+        are not averaged)."""
+        return Probe(self.heaviest, "feature_map")
 
     def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
         if attributions.ndim == 4:
@@ -215,12 +215,11 @@ class TextSubject(Subject):
         super().__init__(estimator, X)
         self.encoder = estimator.preprocessor_[-1]
         self.texts = estimator.preprocessor_[0].transform(self.X)
-        self.probe = self._probe(_token_layer)
-        layer = self.probe.layer
+        self.probe = self._probe(_embedding_or_input)
         self.spread: list[Any] | None = None
         self.inputs = self._encode(self.texts)
         self.z = self.probe.represent(self.inputs)
-        if layer is None:  # TF-IDF n-grams: spread each n-gram over its tokens
+        if self.probe.representation == "input":  # TF-IDF: share n-grams out
             pairs = [_ngram_tokens(self.encoder.vectorizer_, t) for t in self.texts]
             self.unit_names = [tokens for tokens, _ in pairs]
             self.spread = [matrix for _, matrix in pairs]
@@ -243,7 +242,7 @@ class TextSubject(Subject):
         more steps to add up.
         """
         parts = self.probe.parts
-        if value is None and any(p.layer == "token_position_embedding" for p in parts):
+        if value is None and any(_position_table(p) is not None for p in parts):
             length = self.z.shape[1]
             self.reference = np.concatenate(
                 [_position_reference(p, length) for p in parts], axis=-1
@@ -292,21 +291,28 @@ class TextSubject(Subject):
         return inputs, self.probe.represent(inputs)
 
 
-def _token_layer(model: Any) -> str | None:
-    """The embedding a text network's explanations differentiate (None: TF-IDF)."""
-    names = {layer.name for layer in model.layers}
-    return next(
-        (n for n in ("token_embedding", "token_position_embedding") if n in names),
-        None,
-    )
+def _embedding_or_input(model: Any) -> Representation:
+    """What a network's explanations differentiate: its embedding of category codes
+    or token ids where it has one, else its (float) input."""
+    return "input" if model_parts(model).embedding is None else "embedding"
+
+
+def _position_table(probe: Probe) -> Any:
+    """The position embeddings a member adds to its tokens (None: it adds none)."""
+    from autodeep._layers import PositionEmbedding
+
+    embedding = probe.model_parts.embedding
+    if isinstance(embedding, PositionEmbedding):
+        return embedding.position_embeddings
+    return None
 
 
 def _position_reference(probe: Probe, length: int) -> np.ndarray:
     """A member's default baseline: its position embeddings, or zeros without any."""
-    if probe.layer != "token_position_embedding":
+    table = _position_table(probe)
+    if table is None:
         return np.zeros((length, int(probe.width or 0)), np.float32)
-    layer = probe.source.get_layer("token_position_embedding")
-    positions = keras.ops.convert_to_numpy(layer.position_embeddings)
+    positions = keras.ops.convert_to_numpy(table)
     return positions[:length].astype(np.float32)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -170,9 +169,7 @@ class _Search:
         if self.complete:
             best = min(self.complete.values(), key=lambda run: run[1]["best_value"])
             self.trials.note_best(best[1])
-        seconds = [row["seconds"] for row in self.rows]
-        typical = statistics.median(seconds) if seconds else 0.0
-        if self.trials.remaining() <= 0 or self.trials.out_of_time(typical):
+        if not self.trials.may_start([row["seconds"] for row in self.rows]):
             raise _Stop
 
     def run(self, hp: keras_tuner.HyperParameters) -> dict[str, float]:
@@ -182,7 +179,7 @@ class _Search:
             # A known-good first trial. The oracle keeps the trial's (edited) values,
             # so Hyperband promotes, and the Bayesian model learns, what really ran.
             hp.values.update(self.default)
-        started = time.time()
+        started = time.monotonic()
         params: dict[str, Any] = {}
         try:
             params = sample(self.trials.space, suggest(hp))
@@ -191,7 +188,7 @@ class _Search:
             )
         except Exception as error:
             reason = failure_reason(error)
-            attrs = {"seconds": time.time() - started, "reason": reason}
+            attrs = {"seconds": time.monotonic() - started, "reason": reason}
             self.rows.append(_row(number, "failed", attrs, params))
             if is_programming_error(error):
                 self.fatal = error

@@ -10,7 +10,6 @@ the time budget is used.
 from __future__ import annotations
 
 import logging
-import statistics
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -298,9 +297,11 @@ def search(trials: TrialRunner, settings: Settings) -> Best:
             progress.close()
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         if not complete:
+            # The queued default trial waits when time ran out before it started.
+            ended = [r for r in trial_rows if r["state"] not in ("waiting", "running")]
             raise RuntimeError(
                 "Every trial failed; the most common reason: "
-                f"{most_common_failure(trial_rows)}."
+                f"{most_common_failure(ended)}."
             )
         best = study.best_trial
         return Best(
@@ -348,7 +349,7 @@ def _work(
         seconds = [
             t.user_attrs["seconds"] for t in finished if "seconds" in t.user_attrs
         ]
-        if trials.out_of_time(statistics.median(seconds) if seconds else 0.0):
+        if not trials.may_start(seconds):
             return
         study.optimize(objective, n_trials=1, catch=(Exception,))
         if objective.fatal is not None:
@@ -414,7 +415,7 @@ class _Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         trial.set_user_attr("worker", worker_id())
-        started = time.time()
+        started = time.monotonic()
 
         def report(value: float, epoch: int) -> bool:
             trial.report(value, epoch)
@@ -426,7 +427,7 @@ class _Objective:
         except Exception as error:
             reason = failure_reason(error)
             trial.set_user_attr("reason", reason)
-            trial.set_user_attr("seconds", time.time() - started)
+            trial.set_user_attr("seconds", time.monotonic() - started)
             if is_programming_error(error):
                 trial.set_user_attr(FATAL, traceback_text(error))
                 self.fatal = error

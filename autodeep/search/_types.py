@@ -2,14 +2,14 @@
 
 :class:`Settings` (the search's budget and options), :class:`TrialResult` (one trained
 configuration), :class:`Best` (an engine's answer) and :class:`TrialRunner`, the
-interface an engine drives: ``autodeep._engine.Trials`` implements it. An engine is a
+interface an engine drives: ``autodeep._trials.Trials`` implements it. An engine is a
 function ``search(runner, settings) -> Best`` (see ``autodeep._engine.ENGINES``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -44,7 +44,10 @@ class Settings:
     study_name: str | None = None
     n_jobs: int = 1
     directory: str | None = None
-    # Wall-clock (``time.time()``) end of the budget, shared by every worker process.
+    # The budget's end as wall-clock time (``time.time()``), shared by every worker
+    # process: the one form of the end that means the same in another process or on
+    # another machine. Each process's Clock (search/_clock.py) turns it into a
+    # monotonic end once.
     end_time: float | None = None
     # Which worker this process is (0 in the process that called ``fit``).
     worker: int = 0
@@ -96,8 +99,9 @@ class TrialRunner(Protocol):
     def remaining(self) -> float:
         """Seconds left in the fit's time budget (infinite without one)."""
 
-    def out_of_time(self, typical: float) -> bool:
-        """Whether a trial of ``typical`` seconds can no longer start."""
+    def may_start(self, seconds: Sequence[float]) -> bool:
+        """Whether another trial may start, given how many seconds the trials so far
+        took (any worker's)."""
 
     def note_best(self, attrs: Mapping[str, Any]) -> None:
         """Told the best complete trial's attributes so far (any worker's)."""

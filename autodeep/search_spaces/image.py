@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autodeep._model_parts import HEAD_POOL, LOGITS
 from autodeep.search_spaces._backbones import backbone_dims, backbone_features
 from autodeep.search_spaces._space import (
     Choice,
@@ -243,7 +244,8 @@ def build_cnn(
     (``augment_*`` layers, on raw pixels because ``RandomContrast`` clips to 0..255),
     then normalizes them with ``mean`` and ``std`` (shape ``(channels,)``, raw 0..255
     scale) in front of the convolutional stages ``stage_<i>_conv_<j>``. The last
-    feature map is the input of the ``head_pool`` layer (for Grad-CAM).
+    feature map is the input of the ``head_pool`` layer (for Grad-CAM; the layers
+    explanations read are named in ``autodeep._model_parts``).
 
     A pretrained backbone is one nested layer named ``backbone``; it ignores ``mean``
     and ``std`` and gets the input its ImageNet weights expect: MobileNetV3 rescales
@@ -280,7 +282,7 @@ def build_cnn(
         "global_average": keras.layers.GlobalAveragePooling2D,
         "global_max": keras.layers.GlobalMaxPooling2D,
     }
-    x = pooling[params["head"]](name="head_pool")(x)
+    x = pooling[params["head"]](name=HEAD_POOL)(x)
     if params["dropout"] > 0:
         x = keras.layers.Dropout(params["dropout"], name="head_dropout")(x)
     if params.get("dense_units", 0) > 0:
@@ -290,7 +292,7 @@ def build_cnn(
             kernel_regularizer=regularizer,
             name="head_dense",
         )(x)
-    logits = keras.layers.Dense(n_outputs, name="logits")(x)
+    logits = keras.layers.Dense(n_outputs, name=LOGITS)(x)
     # float32 even under a mixed-precision policy, so softmax and losses stay stable.
     outputs = keras.layers.Activation(
         output_activation, dtype="float32", name="output"

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from autodeep._model_parts import CATEGORY_EMBEDDING, LOGITS
 from autodeep.search_spaces._space import (
     Choice,
     Float,
@@ -155,7 +156,8 @@ def build_mlp(
     numeric values (embedded one by one with ``numeric_embedding="periodic"``) and the
     last ``len(cardinalities)`` are integer category codes that feed one ``Embedding``
     each. The model ends in a ``logits`` layer followed by the output activation, so
-    explanations can read the pre-activation.
+    explanations can read the pre-activation (``autodeep._model_parts`` names the
+    layers explanations read).
     """
     import keras
 
@@ -164,7 +166,7 @@ def build_mlp(
     inputs = keras.Input(shape=(n_features,), name="features")
     x = inputs
     if cardinalities:
-        x = CategoryEmbedding(list(cardinalities), name="category_embedding")(x)
+        x = CategoryEmbedding(list(cardinalities), name=CATEGORY_EMBEDDING)(x)
     if n_continuous and params.get("numeric_embedding", "none") == "periodic":
         x = PeriodicEmbedding(
             n_continuous, scale=params["embedding_scale"], name="numeric_embedding"
@@ -181,7 +183,7 @@ def build_mlp(
         x = keras.layers.Activation(params["activation"], name=f"activation_{layer}")(x)
         if params["dropout"] > 0:
             x = keras.layers.Dropout(params["dropout"], name=f"dropout_{layer}")(x)
-    logits = keras.layers.Dense(n_outputs, name="logits")(x)
+    logits = keras.layers.Dense(n_outputs, name=LOGITS)(x)
     outputs = keras.layers.Activation(output_activation, name="output")(logits)
     return keras.Model(inputs, outputs, name="autodeep_mlp")
 

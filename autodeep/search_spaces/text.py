@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from autodeep._model_parts import LOGITS, TOKEN_EMBEDDING, TOKEN_POSITION_EMBEDDING
 from autodeep.search_spaces._space import (
     Choice,
     Float,
@@ -147,7 +148,8 @@ def build_text_model(
         Input ``text``; sequence families embed it in ``token_embedding`` (the
         transformer in ``token_position_embedding``: tokens plus positions), whose
         output is what gradient explanations differentiate against. The model ends in
-        a ``logits`` layer followed by an ``output`` activation layer.
+        a ``logits`` layer followed by an ``output`` activation layer (the layers
+        explanations read are named in ``autodeep._model_parts``).
 
     Examples
     --------
@@ -195,7 +197,7 @@ def _token_embedding(
         vocabulary_size,
         params["embedding_dim"],
         mask_zero=mask,
-        name="token_embedding",
+        name=TOKEN_EMBEDDING,
     )(inputs)
 
 
@@ -260,7 +262,7 @@ def _transformer_features(
         vocabulary_size,
         inputs.shape[-1],
         embedding_dim,
-        name="token_position_embedding",
+        name=TOKEN_POSITION_EMBEDDING,
     )(inputs)
     # Explicit masks: at run time (not when the graph is built) Keras 3 loses the
     # implicit mask at the first residual Add, because MultiHeadAttention clears
@@ -322,7 +324,7 @@ def _head(x: Any, params: Mapping[str, Any], n_outputs: int) -> Any:
             name=f"dense_{layer}",
         )(x)
         x = _dropout(x, params, f"dropout_{layer}")
-    return keras.layers.Dense(n_outputs, name="logits")(x)
+    return keras.layers.Dense(n_outputs, name=LOGITS)(x)
 
 
 _FEATURES: dict[str, Callable[[Any, Mapping[str, Any], int], Any]] = {
