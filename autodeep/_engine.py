@@ -103,9 +103,9 @@ def _shared(settings: Settings, clock: Clock) -> Settings:
     split) and the budget's wall-clock end."""
     if settings.storage is None:
         return settings
-    from autodeep.search import _optuna
+    from autodeep.search._study import recorded_seed
 
-    recorded = _optuna.recorded_seed(settings)
+    recorded = recorded_seed(settings)
     seed = settings.seed if recorded is None else recorded
     end_time = clock.end_time if math.isfinite(clock.end_time) else None
     return replace(

@@ -19,10 +19,13 @@ import numpy as np
 
 from autodeep._model_parts import HEAD_POOL, LOGITS
 from autodeep.search_spaces._backbones import backbone_dims, backbone_features
+from autodeep.search_spaces._image_augment import (
+    augment,
+    augmentation_dims,
+    augmentation_settings,
+)
 from autodeep.search_spaces._space import (
     Choice,
-    Fixed,
-    Float,
     Int,
     SearchSpace,
     number,
@@ -40,8 +43,6 @@ HEADS = ("global_average", "global_max")
 MAX_STAGES = 4
 # Candidate input sizes (smaller side) for the ``resolution`` dimension.
 RESOLUTIONS = (64, 96, 128, 160, 192, 224, 256, 320, 384, 448, 512)
-AUGMENTATIONS = ("flip", "rotation", "zoom", "translation", "contrast")
-FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
 
 def cnn_space(
@@ -119,7 +120,7 @@ def cnn_space(
     )
     if resolutions:
         space["resolution"] = Choice(resolutions)
-    space.update(_augmentation_dims(augmentation))
+    space.update(augmentation_dims(augmentation))
     space.update(
         {
             "head": Choice(HEADS, valid=one_of(HEADS)),
@@ -158,73 +159,6 @@ def _resolution_options(side: int) -> list[int]:
     if side <= RESOLUTIONS[0]:
         return []
     return [r for r in RESOLUTIONS if r < side] + [side]
-
-
-def _augmentation_dims(augmentation: bool | Mapping[str, Any]) -> SearchSpace:
-    if isinstance(augmentation, bool):
-        if not augmentation:
-            return {}
-        return {
-            "augment": Choice([False, True]),
-            "augment_strength": Float(0.05, 0.3, when={"augment": [True]}),
-        }
-    if not isinstance(augmentation, Mapping):
-        raise TypeError(
-            "augmentation must be True, False or a dict such as "
-            f"{{'flip': 'horizontal', 'rotation': 0.1}}; got {augmentation!r}."
-        )
-    unknown = sorted(set(augmentation) - set(AUGMENTATIONS))
-    if unknown:
-        raise ValueError(
-            f"Unknown augmentation key(s) {unknown}; valid keys are "
-            f"{list(AUGMENTATIONS)}."
-        )
-    space: SearchSpace = {"augment": Fixed(True)}
-    for key, value in augmentation.items():
-        _check_augmentation(key, value)
-        space[f"augment_{key}"] = Fixed(value)
-    return space
-
-
-def _check_augmentation(key: str, value: Any) -> None:
-    if key == "flip":
-        if value not in (None, False, *FLIP_MODES):
-            raise ValueError(
-                f"augmentation['flip'] must be one of {list(FLIP_MODES)} or None; "
-                f"got {value!r}."
-            )
-    elif (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (0 <= value <= 1)
-    ):
-        raise ValueError(
-            f"augmentation[{key!r}] must be a number in [0, 1]; got {value!r}."
-        )
-
-
-def _augmentation_settings(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The augmentation a sample asks for, as ``{"flip": mode, "rotation": f, ...}``.
-
-    With ``augment_strength`` ``s``: horizontal flip, rotation ``s / 3`` of a full
-    turn, zoom, translation and contrast ``s``. Empty when ``augment`` is off.
-    """
-    if not params.get("augment", False):
-        return {}
-    if "augment_strength" in params:
-        strength = float(params["augment_strength"])
-        return {
-            "flip": "horizontal",
-            "rotation": strength / 3,
-            "zoom": strength,
-            "translation": strength,
-            "contrast": strength,
-        }
-    return {
-        key: params[f"augment_{key}"]
-        for key in AUGMENTATIONS
-        if params.get(f"augment_{key}")
-    }
 
 
 def build_cnn(
@@ -270,7 +204,7 @@ def build_cnn(
     inputs = keras.Input(shape=(height, width, channels), name="image")
     # The Input is float32, so Keras casts uint8 pixels on entry.
     x = _resize(inputs, params, (height, width))
-    x = _augment(x, _augmentation_settings(params))
+    x = augment(x, augmentation_settings(params))
     regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
     name = params.get("backbone", "none")
     if name == "none":
@@ -321,24 +255,6 @@ def _resize(x: Any, params: Mapping[str, Any], image_size: tuple[int, int]) -> A
         return x
     # Resize before augmenting: the random layers then work on fewer pixels.
     return keras.layers.Resizing(*shape, antialias=True, name="resize")(x)
-
-
-def _augment(x: Any, settings: Mapping[str, Any]) -> Any:
-    import keras
-
-    layers = keras.layers
-    make = {
-        "flip": layers.RandomFlip,
-        "rotation": layers.RandomRotation,
-        "zoom": layers.RandomZoom,
-        "translation": lambda f, name: layers.RandomTranslation(f, f, name=name),
-        "contrast": layers.RandomContrast,
-    }
-    # On raw pixels: RandomContrast clips to its value_range, (0, 255).
-    for key in AUGMENTATIONS:
-        if settings.get(key):
-            x = make[key](settings[key], name=f"augment_{key}")(x)
-    return x
 
 
 def _normalize(x: Any, channels: int, mean: ArrayLike, std: ArrayLike) -> Any:
