@@ -27,11 +27,10 @@ from autodeep._params import (
     check_combinations,
     refuse_values,
 )
+from autodeep.search._types import SEED_MAX
 
 if TYPE_CHECKING:
     from autodeep.search._types import Settings
-
-SEED_MAX = 2**31 - 1
 
 
 class FitInputs(NamedTuple):

@@ -22,11 +22,10 @@ from autodeep._plan import Encoded, Plan, encode, new_model
 from autodeep._splits import Fold, search_folds
 from autodeep._training import TrainOutcome, TrialFailed, predict_array, train
 from autodeep.search._clock import Clock
-from autodeep.search._types import Settings, TrialResult
+from autodeep.search._types import SEED_MAX, Settings, TrialResult
 from autodeep.search_spaces._space import SearchSpace
 from autodeep.search_spaces.tabular import learning_rate_schedule
 
-SEED_MAX = 2**31 - 1
 # With ensembling on, the search keeps time to refit this many trials of the best's
 # cost (the ensemble's members are refit on all rows too).
 ENSEMBLE_RESERVE = 2

@@ -11,11 +11,10 @@ import optuna
 
 from autodeep.search import PRUNERS
 from autodeep.search._storage import load_study, make_storage
+from autodeep.search._types import SEED_MAX
 
 if TYPE_CHECKING:
     from autodeep.search._types import Settings
-
-SEED_MAX = 2**31 - 1
 
 
 def make_pruner(pruner: str | None, max_epochs: int) -> optuna.pruners.BasePruner:

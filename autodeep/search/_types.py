@@ -17,6 +17,9 @@ import pandas as pd
 
 from autodeep.search_spaces._space import SearchSpace
 
+# The largest seed every consumer accepts (numpy, Optuna's samplers, Keras).
+SEED_MAX = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class Settings:
