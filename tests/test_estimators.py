@@ -12,6 +12,7 @@ from autodeep import TabularClassifier, TabularRegressor
 from tests.conftest import FAST, searched
 
 
+@pytest.mark.slow
 def test_classifier_accuracy_on_breast_cancer(cancer):
     X_train, X_test, y_train, y_test = cancer
     clf = TabularClassifier(**{**FAST, "max_trials": 2}).fit(X_train, y_train)
@@ -21,6 +22,7 @@ def test_classifier_accuracy_on_breast_cancer(cancer):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_regressor_r2_on_diabetes(diabetes):
     X_train, X_test, y_train, y_test = diabetes
     reg = TabularRegressor(**{**FAST, "max_trials": 2, "max_epochs": 60}).fit(
@@ -132,6 +134,7 @@ def test_same_random_state_same_result(cancer):
     )
 
 
+@pytest.mark.slow
 def test_time_budget_bounds_the_fit(cancer):
     X_train, _, y_train, _ = cancer
     budget = 20

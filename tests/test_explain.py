@@ -157,6 +157,7 @@ def test_image_maps_have_the_image_size(digit_images, digits_model):
     assert explanation.global_importance().shape == (8, 8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["gradcam", "smoothgrad"])
 def test_gradcam_and_smoothgrad_pass_both_trust_checks_on_digits(
     digit_images, digits_model, method

@@ -79,6 +79,7 @@ def test_image_report_with_class_average_maps(digit_images, digits_model, tmp_pa
     assert "Passed: sensitivity to the model" in page.dom
 
 
+@pytest.mark.slow
 def test_text_and_regression_reports(diabetes, diabetes_model, tmp_path):
     texts, labels, sentiment_words = sentiment_texts(200, seed=1)
     clf = TextClassifier(**{**FAST, "max_epochs": 8}).fit(texts[:150], labels[:150])

@@ -72,6 +72,7 @@ def imbalanced():
     return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
 
 
+@pytest.mark.slow
 def test_balanced_fit_is_balanced_end_to_end(imbalanced):
     X_train, X_test, y_train, y_test = imbalanced
     plain = TabularClassifier(**QUICK).fit(X_train, y_train)
