@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from autodeep._model_parts import ENSEMBLE_AVERAGE
+
 # How many of the best trials are kept as candidates.
 CANDIDATES = 10
 # The leaderboard state of the ensemble's row.
@@ -162,7 +164,7 @@ def combine(members: list[Any], weights: list[float]) -> Any:
         keras.Model(m.input, m.output, name=f"member_{i}")
         for i, m in enumerate(members)
     ]
-    outputs = WeightedAverage(weights, name="ensemble_average")(
+    outputs = WeightedAverage(weights, name=ENSEMBLE_AVERAGE)(
         [member(inputs) for member in named]
     )
     return keras.Model(inputs, outputs, name="ensemble")
@@ -182,7 +184,7 @@ def members_of(model: Any) -> tuple[list[Any], list[float]] | None:
     import keras
 
     try:
-        average = model.get_layer("ensemble_average")
+        average = model.get_layer(ENSEMBLE_AVERAGE)
     except ValueError:
         return None
     members = [layer for layer in model.layers if isinstance(layer, keras.Model)]

@@ -114,14 +114,6 @@ class _ImageMixin:
         from autodeep.search_spaces import apply_overrides, cnn_space
         from autodeep.search_spaces.image import CNN_DEFAULTS
 
-        if self.pretrained_weights is not None and not os.path.isfile(
-            self.pretrained_weights
-        ):
-            raise FileNotFoundError(
-                f"pretrained_weights={self.pretrained_weights!r} is not a file. Pass the "
-                "path of a local keras.applications weights file; autodeep never "
-                "downloads weights."
-            )
         space = cnn_space(
             inspected["image_size_"],
             self.augmentation,
@@ -137,13 +129,11 @@ class _ImageMixin:
             build_model=partial(
                 _build_image_model,
                 pretrained_weights=self.pretrained_weights,
-                mixed_precision=_switch("mixed_precision", self.mixed_precision, gpu),
+                mixed_precision=_switch(self.mixed_precision, gpu),
             ),
-            compile_options={
-                "jit_compile": _switch("jit_compile", self.jit_compile, gpu)
-            },
+            compile_options={"jit_compile": _switch(self.jit_compile, gpu)},
         )
-        use_row_resampling(plan, getattr(self, "resampling", None), SMOTE_ON_IMAGES)
+        use_row_resampling(plan, getattr(self, "resampling", None))
         use_class_weight(plan, getattr(self, "class_weight", None), class_labels(task))
         return plan
 
@@ -227,10 +217,6 @@ def _has_gpu() -> bool:
     return bool(_backend.framework().has_gpu())
 
 
-def _switch(name: str, value: bool | str, gpu: bool) -> bool:
+def _switch(value: bool | str, gpu: bool) -> bool:
     """``"auto"``: on when a GPU is present; otherwise the user's True / False."""
-    if value == "auto":
-        return gpu
-    if isinstance(value, bool):
-        return value
-    raise ValueError(f"{name} must be 'auto', True or False; got {value!r}.")
+    return gpu if value == "auto" else bool(value)

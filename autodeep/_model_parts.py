@@ -26,6 +26,9 @@ EMBEDDINGS = (CATEGORY_EMBEDDING, TOKEN_EMBEDDING, TOKEN_POSITION_EMBEDDING)
 # The global pooling at the head of a convolutional image network: its input is the
 # last feature map.
 HEAD_POOL = "head_pool"
+# The layer averaging an ensemble's members (``_ensemble.combine``); a network without
+# it is a single network.
+ENSEMBLE_AVERAGE = "ensemble_average"
 
 
 @dataclass(frozen=True)

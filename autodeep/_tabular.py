@@ -74,11 +74,9 @@ class _TabularMixin:
         from autodeep._reference import make_reference
         from autodeep._tasks import Classification
         from autodeep.preprocessing.imbalance import make_resampler, use_class_weight
-        from autodeep.preprocessing.tabular import TabularPreprocessor, make_scaler
+        from autodeep.preprocessing.tabular import TabularPreprocessor
         from autodeep.search_spaces import apply_overrides, mlp_space
         from autodeep.search_spaces.tabular import MLP_DEFAULTS
-
-        make_scaler(self.scaler, n_samples=2)  # an unknown scaler fails here, early
 
         def make_preprocessor() -> TabularPreprocessor:
             return TabularPreprocessor(self.scaler, self.max_onehot_categories)

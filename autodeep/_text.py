@@ -89,7 +89,7 @@ class _TextMixin:
             encode=_encode_texts,
             encoding_keys=ENCODING_KEYS,
         )
-        use_row_resampling(plan, getattr(self, "resampling", None), SMOTE_ON_TEXT)
+        use_row_resampling(plan, getattr(self, "resampling", None))
         use_class_weight(plan, getattr(self, "class_weight", None), class_labels(task))
         return plan
 

@@ -127,10 +127,8 @@ def use_class_weight(plan: Any, class_weight: Any, classes: np.ndarray | None) -
     plan.class_weights = lambda y: class_weights(class_weight, y, classes)
 
 
-def use_row_resampling(plan: Any, resampling: Any, smote_refusal: str) -> None:
-    """Give ``plan`` a sampler that repeats or drops rows (images, texts); SMOTE, which
-    interpolates between vectors, is refused with ``smote_refusal``."""
-    if resampling == "smote":
-        raise ValueError(smote_refusal)
+def use_row_resampling(plan: Any, resampling: Any) -> None:
+    """Give ``plan`` a sampler that repeats or drops rows (images, texts; SMOTE, which
+    interpolates between vectors, was refused with the parameters)."""
     if resampling is not None:
         plan.make_resampler = lambda pre, seed: make_resampler(resampling, [], 1, seed)
