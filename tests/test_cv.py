@@ -16,7 +16,7 @@ from tests.conftest import FAST, searched
 
 def test_folds_cover_every_row_once_and_keep_class_shares():
     y = np.array([0] * 30 + [1] * 10)
-    settings = replace(TabularClassifier(cv=5, **FAST)._settings(), folds=5)
+    settings = replace(TabularClassifier(**{**FAST, "cv": 5})._settings(), folds=5)
     folds = splits(Classification(2), y, settings)
     assert len(folds) == 5
     validation = np.concatenate([val for _, val in folds])
@@ -42,7 +42,7 @@ def test_auto_means_five_folds_below_three_hundred_rows():
 def test_bad_cv_is_refused_before_training(cancer, cv):
     X_train, _, y_train, _ = cancer
     with pytest.raises(ValueError, match="'cv' parameter of TabularClassifier must be"):
-        TabularClassifier(**FAST, cv=cv).fit(X_train, y_train)
+        TabularClassifier(**{**FAST, "cv": cv}).fit(X_train, y_train)
 
 
 @pytest.mark.slow
@@ -50,7 +50,7 @@ def test_trials_are_scored_on_every_training_row(cancer):
     """With 3 folds each trial's validation accuracy is a count over all 426 training
     rows; one 20 % split would count over 86."""
     X_train, X_test, y_train, y_test = cancer
-    clf = TabularClassifier(**{**FAST, "max_trials": 2}, cv=3).fit(X_train, y_train)
+    clf = TabularClassifier(**{**FAST, "max_trials": 2, "cv": 3}).fit(X_train, y_train)
     for value in clf.leaderboard_["val_accuracy"]:
         assert value * len(y_train) == pytest.approx(round(value * len(y_train)))
     assert clf.score(X_test, y_test) > 0.9
@@ -63,7 +63,7 @@ def test_cross_validated_regression_scores_folds_in_one_unit(diabetes):
     """Each fold standardizes the target on its own rows; the out-of-fold outputs are
     brought to one scale before scoring, so R² is R² of the predictions in y's units."""
     X_train, X_test, y_train, y_test = diabetes
-    reg = TabularRegressor(**FAST, cv=4, ensemble_size=1).fit(X_train, y_train)
+    reg = TabularRegressor(**{**FAST, "cv": 4}, ensemble_size=1).fit(X_train, y_train)
     trial = searched(reg.leaderboard_).iloc[0]
     reference = reg.leaderboard_[reg.leaderboard_["state"] == "reference"].iloc[0]
     # The reference model (gradient boosting) lands where it does on one split of

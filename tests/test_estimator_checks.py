@@ -12,15 +12,17 @@ from autodeep import (
     TabularRegressor,
 )
 
-# One validation split (cv=None): the checks' tiny tables would otherwise get cv="auto"'s
-# five folds, which triples each fit and tests nothing more of the contract (folds have
-# their own tests in test_cv.py).
+# The contract, not the search, is under test, so each fit is as short as it can be:
+# one validation split (cv=None; cv="auto" gives the checks' tiny tables five folds,
+# which triples each fit) and no refit (which would double it). Folds and the refit
+# have their own tests (test_cv.py; the save, pickle and accuracy tests refit).
 SETTINGS = {
     "max_trials": 1,
     "max_epochs": 10,
     "random_state": 0,
     "verbose": 0,
     "cv": None,
+    "refit": False,
 }
 # The checks feed 2-D arrays, which image estimators read as one-row images (with a
 # warning); a small CNN with a hidden dense layer keeps them quick and accurate enough.
@@ -41,8 +43,8 @@ EXPECTED_FAILED: dict[str, str] = {}
 @pytest.mark.slow
 @parametrize_with_checks(
     [
-        TabularClassifier(**SETTINGS),
-        TabularRegressor(**SETTINGS),
+        TabularClassifier(**SETTINGS, reference_model=False),
+        TabularRegressor(**SETTINGS, reference_model=False),
         ImageClassifier(**IMAGE_SETTINGS),
         ImageRegressor(**IMAGE_SETTINGS),
     ],
