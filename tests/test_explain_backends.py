@@ -13,6 +13,7 @@ tested in the test process itself (``tests/test_explain.py``).
 from __future__ import annotations
 
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -20,7 +21,6 @@ import pytest
 from tests._backends import check, child_main, require_framework, run_check
 
 BACKENDS = ("jax", "torch")
-CHECKS = ("linear", "tabular", "text", "image")
 # Tiny budgets: these tests check that the gradients flow on the backend, not quality.
 FAST = {"max_trials": 1, "random_state": 0, "verbose": 0}
 TRANSFORMER = {
@@ -40,11 +40,12 @@ SMALL_CNN = {"stages": 2, "filters": 16, "batch_norm": True}
 
 
 @pytest.mark.backend
-@pytest.mark.parametrize("name", CHECKS)
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_explanations_on_backend(backend: str, name: str) -> None:
+def test_explanations_on_backend(backend: str) -> None:
+    # One child runs every check: starting Keras on a backend takes 10-20 s, which
+    # would otherwise be paid once per check.
     require_framework(backend)
-    run_check("test_explain_backends", backend, name)
+    run_check("test_explain_backends", backend, "all")
 
 
 # -- the checks, run in the child process ----------------------------------------------
@@ -205,15 +206,29 @@ def check_image(backend: str) -> None:
         )
 
 
+CHECKS = {
+    "linear": check_linear,
+    "tabular": check_tabular,
+    "text": check_text,
+    "image": check_image,
+}
+
+
+def check_all(backend: str) -> None:
+    """Every check in turn; a failure names the check it came from."""
+    for name, check_one in CHECKS.items():
+        started = time.perf_counter()
+        try:
+            check_one(backend)
+        except Exception as error:
+            raise AssertionError(f"check {name!r}: {error}") from error
+        print(f"{name}: {time.perf_counter() - started:.1f} s")
+
+
 if __name__ == "__main__":
     sys.exit(
         child_main(
             sys.argv[1:],
-            {
-                "linear": check_linear,
-                "tabular": check_tabular,
-                "text": check_text,
-                "image": check_image,
-            },
+            {**CHECKS, "all": check_all},
         )
     )
