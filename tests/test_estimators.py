@@ -134,6 +134,7 @@ def test_same_random_state_same_result(cancer):
     )
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_time_budget_bounds_the_fit(cancer):
     X_train, _, y_train, _ = cancer

@@ -167,6 +167,7 @@ def test_search_space_is_honoured(cancer):
     assert "momentum" not in board and "units_2" not in board
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_time_budget_alone_ends_a_hyperband_search(cancer):
     X_train, X_test, y_train, y_test = cancer

@@ -18,7 +18,8 @@ from tests._postgres import PostgresUnavailable, postgres_server
 from tests.test_search_engine import Done, _running_trial, _study, _wait_for
 
 # Every test here starts (or shares) a PostgreSQL server.
-pytestmark = pytest.mark.slow
+# A PostgreSQL server, worker processes and a SIGKILL: run without xdist (serial).
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 @pytest.fixture(scope="module")

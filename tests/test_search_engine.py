@@ -60,6 +60,7 @@ TabularClassifier(
 """
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_fit_killed_mid_search_resumes_without_rerunning_trials(tmp_path):
     journal = str(tmp_path / "study.journal")
@@ -175,6 +176,7 @@ def test_bad_storage_and_n_jobs_are_clear_errors(cancer):
         TabularClassifier(**FAST, tuner="grid").fit(X_train, y_train)
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_n_jobs_runs_worker_processes_sharing_one_budget(tmp_path, cancer):
     X_train, X_test, y_train, y_test = cancer
@@ -196,6 +198,7 @@ def test_n_jobs_runs_worker_processes_sharing_one_budget(tmp_path, cancer):
     assert clf.score(X_test, y_test) > 0.9
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_n_jobs_without_storage_leaves_no_files(tmp_path, monkeypatch, cancer):
     X_train, X_test, y_train, y_test = cancer

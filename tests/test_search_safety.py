@@ -192,6 +192,7 @@ def _worker_trial(journal: str, parent: int):
     return None
 
 
+@pytest.mark.serial
 @pytest.mark.slow  # two processes, a SIGKILL, then a second search (about a minute)
 def test_workers_exit_when_the_fitting_process_is_killed(tmp_path, cancer):
     temporary = tmp_path / "tmp"
@@ -268,6 +269,7 @@ tabular._build_tabular_model = buggy_build
 """
 
 
+@pytest.mark.serial
 @pytest.mark.slow  # starts a worker process
 def test_a_bug_in_a_worker_process_stops_the_search(tmp_path, cancer, monkeypatch):
     # Worker processes import this sitecustomize: their trials hit a bug, this
