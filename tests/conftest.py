@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
+# Under pytest-xdist (`-n 2`) each worker process gets one thread for TensorFlow and
+# the BLAS libraries: their thread pools spin while they wait, and two processes each
+# running a pool the size of the machine made some 4-second tests take 80 seconds.
+# Set before any test imports TensorFlow (autodeep imports it lazily).
+if "PYTEST_XDIST_WORKER" in os.environ:
+    for _variable in (
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+    ):
+        os.environ.setdefault(_variable, "1")
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes
