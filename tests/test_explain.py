@@ -180,6 +180,7 @@ def test_gradcam_and_smoothgrad_pass_both_trust_checks_on_digits(
     assert deletion.curve[0] == pytest.approx(deletion.random_curve[0])
 
 
+@pytest.mark.slow  # trains the digits CNN (about 18 s); the other digits tests are slow
 def test_randomization_check_flags_an_input_dominated_map(digit_images, digits_model):
     # Gradient x input on digits mostly draws the digit itself (black pixels score 0
     # whatever the weights), so it barely changes when the weights are randomized.
