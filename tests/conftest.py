@@ -25,9 +25,9 @@ from sklearn.model_selection import train_test_split
 
 from autodeep.search_spaces import Float, Int
 
-# Few trials and epochs: tests check behaviour, benchmarks check quality at full budget.
 # One trial, few epochs, one validation split (cv="auto" would cross-validate tables
-# under 300 rows five times over; test_cv.py tests folds).
+# under 300 rows five times over; test_cv.py tests folds): tests check behaviour,
+# benchmarks check quality at full budget.
 FAST = {"max_trials": 1, "max_epochs": 20, "random_state": 0, "verbose": 0, "cv": None}
 
 
