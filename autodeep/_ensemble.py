@@ -3,14 +3,14 @@
 Greedy ensemble selection with replacement (Caruana et al., 2004): start from nothing
 and, ``size`` times, add the candidate whose inclusion gives the weighted average of
 validation outputs (class probabilities, or standardized targets) with the lowest
-validation objective; a candidate may be picked several times. A member's weight is
+validation objective (then the lowest validation loss, when a scorer ties), and keep
+the best of those steps; a candidate may be picked several times. A member's weight is
 the share of picks it got. Candidates are the best complete trials this process
 trained, kept in memory with their weights and validation outputs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,23 +83,42 @@ def keep(kept: list[Candidate], candidate: Candidate, limit: int) -> list[Candid
 
 def select(
     outputs: list[np.ndarray],
-    objective: Callable[[np.ndarray, np.ndarray], float],
+    objective: Any,
     y_val: np.ndarray,
     size: int,
-) -> tuple[dict[int, float], float]:
-    """Member weights (index into ``outputs`` -> share of ``size`` picks) and the
-    ensemble's validation objective. Ties go to the better-ranked candidate."""
+) -> tuple[dict[int, float], tuple[float, float]]:
+    """Member weights (index into ``outputs`` -> share of its picks) and the
+    ensemble's validation rank: (objective, loss).
+
+    Each of ``size`` steps adds the candidate whose inclusion ranks best; the
+    ensemble returned is the best of the steps (Caruana's best prefix), so more
+    steps never make it worse on validation. A rank is the objective, then the
+    validation loss: a scorer such as balanced accuracy changes only when a
+    prediction flips, so among averages that score the same the better-calibrated
+    one is taken, not the first. Ties left go to the better-ranked candidate."""
     total = np.zeros_like(outputs[0], dtype=np.float64)
     counts = np.zeros(len(outputs), dtype=np.int64)
-    value = np.inf
+    best: tuple[tuple[float, float], np.ndarray] | None = None
     for step in range(1, size + 1):
-        values = [objective(y_val, (total + o) / step) for o in outputs]
-        pick = int(np.argmin(values))
+        ranks = [rank(objective, y_val, (total + o) / step) for o in outputs]
+        pick = min(range(len(outputs)), key=lambda i: ranks[i])
         counts[pick] += 1
         total += outputs[pick]
-        value = float(values[pick])
-    weights = {int(i): float(n / size) for i, n in enumerate(counts) if n}
-    return weights, value
+        if best is None or ranks[pick] < best[0]:
+            best = (ranks[pick], counts.copy())
+    assert best is not None, "size must be at least 1"
+    picks = best[1].sum()
+    weights = {int(i): float(n / picks) for i, n in enumerate(best[1]) if n}
+    return weights, best[0]
+
+
+def rank(objective: Any, y_val: np.ndarray, outputs: np.ndarray) -> tuple[float, float]:
+    """How ``outputs`` rank on validation, lower is better: the objective, then the
+    loss (the same number when the objective is the loss)."""
+    value = objective(y_val, outputs)
+    if getattr(objective, "scorer", None) is None:
+        return value, value
+    return value, objective.loss(y_val, outputs)
 
 
 @dataclass
@@ -125,7 +144,7 @@ def choose(
     kept: list[Candidate], objective: Any, y_val: np.ndarray, size: int
 ) -> Ensemble | None:
     """The ensemble of ``kept`` candidates, or None when no average of two or more
-    does better on validation than the best candidate alone.
+    ranks better on validation than the best candidate alone (see :func:`select`).
 
     Members share the best candidate's input encoding, so they take one input.
     """
@@ -135,8 +154,8 @@ def choose(
     if len(pool) < 2:
         return None
     outputs = [c.outputs for c in pool]
-    picked, value = select(outputs, objective, y_val, size)
-    if len(picked) < 2 or value >= objective(y_val, pool[0].outputs):
+    picked, ranked = select(outputs, objective, y_val, size)
+    if len(picked) < 2 or ranked >= rank(objective, y_val, pool[0].outputs):
         return None
     order = sorted(picked, key=lambda i: (-picked[i], i))
     members = [pool[i] for i in order]
@@ -145,7 +164,7 @@ def choose(
     return Ensemble(
         members,
         weights,
-        value,
+        ranked[0],
         objective.score(y_val, average),
         objective.loss(y_val, average),
     )

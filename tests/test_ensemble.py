@@ -26,7 +26,7 @@ from autodeep._ensemble import (
     refit_seconds,
     select,
 )
-from autodeep._scoring import Objective
+from autodeep._scoring import Objective, make_scorer
 from autodeep._tasks import Classification
 from autodeep.explain._explain import explain
 from autodeep.explain._trust import _with_model, deletion_check
@@ -61,10 +61,44 @@ def test_greedy_selection_averages_complementary_candidates():
     sure = np.array([[0.9, 0.1], [0.1, 0.9], [0.5, 0.5], [0.5, 0.5]])
     other = np.array([[0.5, 0.5], [0.5, 0.5], [0.9, 0.1], [0.1, 0.9]])
     bad = np.array([[0.2, 0.8], [0.8, 0.2], [0.2, 0.8], [0.8, 0.2]])
-    weights, value = select([sure, other, bad], _log_loss, y, size=10)
+    weights, (value, _) = select([sure, other, bad], _log_loss, y, size=10)
     assert set(weights) == {0, 1} and sum(weights.values()) == pytest.approx(1.0)
     assert weights[0] == pytest.approx(0.5)
     assert value < min(_log_loss(y, o) for o in (sure, other, bad))
+
+
+def test_selection_returns_its_best_step_not_its_last():
+    # Mirror images: step 1 picks `sure` (a tie, to the better-ranked), step 2
+    # `other` (their even average is best), and a third pick of either makes the
+    # average worse. The two-member average is returned, not the three-pick one the
+    # last step ends with.
+    y = np.array([0, 1, 0, 1])
+    sure = np.array([[0.9, 0.1], [0.1, 0.9], [0.5, 0.5], [0.5, 0.5]])
+    other = np.array([[0.5, 0.5], [0.5, 0.5], [0.9, 0.1], [0.1, 0.9]])
+    weights, (value, _) = select([sure, other], _log_loss, y, size=3)
+    assert weights == {0: 0.5, 1: 0.5}
+    assert value == pytest.approx(_log_loss(y, (sure + other) / 2))
+    assert value < _log_loss(y, (2 * sure + other) / 3)
+
+
+def test_a_scorer_tie_goes_to_the_average_with_the_lower_loss():
+    # Both candidates are right on every row, so balanced accuracy cannot tell them
+    # or their average apart; each is unsure on a different row, and their average is
+    # the better-calibrated model. The ensemble forms, on validation loss.
+    y = np.array([0, 1, 0, 1])
+    first = np.array([[0.99, 0.01], [0.49, 0.51], [0.99, 0.01], [0.49, 0.51]])
+    second = np.array([[0.51, 0.49], [0.01, 0.99], [0.51, 0.49], [0.01, 0.99]])
+    task = Classification(2, np.array([0, 1]))
+    objective = Objective(
+        task, None, make_scorer("balanced_accuracy"), "balanced_accuracy"
+    )
+    ensemble = choose(
+        [_candidate(0, first), _candidate(1, second)], objective, y, size=20
+    )
+    assert ensemble is not None and [m.number for m in ensemble.members] == [0, 1]
+    assert ensemble.weights == [0.5, 0.5]
+    assert ensemble.score == pytest.approx(1.0)
+    assert ensemble.loss < min(_log_loss(y, first), _log_loss(y, second))
 
 
 def test_refit_cost_counts_only_the_epochs_a_refit_trains():
