@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 import numpy as np
 import pandas as pd
 from joblib import effective_n_jobs
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -104,6 +104,8 @@ class AutoDeepEstimator(BaseEstimator):
         self.history_ = result.history
         self.refit_history_ = result.refit_history
         self.timings_ = result.timings
+        if is_classifier(self):
+            self.temperature_ = result.temperature
         self.n_samples_fit_ = len(y_fit)
         return self
 
@@ -168,6 +170,8 @@ class AutoDeepEstimator(BaseEstimator):
             tuner=self.tuner,
             scoring=self.scoring,
             ensemble_size=self.ensemble_size or 1,
+            # Classifiers only: regressors have no calibration parameter.
+            calibration=getattr(self, "calibration", None),
             storage=self.storage,
             study_name=self.study_name,
             n_jobs=effective_n_jobs(self.n_jobs),

@@ -101,6 +101,10 @@ _IMAGE_DOC = """
         XLA compilation of the training step; "auto": on when a GPU is present."""
 
 _IMBALANCE_DOC = """
+    calibration : "temperature" or None, default="temperature"
+        Temperature scaling of ``predict_proba`` (one number, fitted after the search
+        on the chosen model's validation outputs, by the class-weighted loss when
+        classes are weighted; ``temperature_``). ``predict`` is unchanged.
     class_weight : "balanced", dict or None, default=None
         Weights of the classes in the training loss (dict keys are class labels)."""
 
@@ -120,13 +124,18 @@ _FITTED_DOC = """
         objective.
     history_ : dict
         Per-epoch training and validation curves of the best trial.
+    temperature_ : float or None
+        Classifiers: the temperature ``predict_proba`` divides log-probabilities by
+        (above 1: the network was overconfident on validation data); None when
+        ``calibration=None`` or when the best trial ran in another worker process.
     refit_history_ : dict
         Per-epoch training loss of the final model's refit on all rows (the best
         trial's configuration); empty when there was no refit (``refit=False``, or
         no time left for it) and the best trial's model was kept; None in a model
         saved by a version that did not record it.
     timings_ : dict
-        Seconds: ``total``, ``search``, ``refit``, and the Keras share of them
+        Seconds: ``total``, ``search``, ``refit``, ``ensemble`` (the selection),
+        ``calibration``, ``reference`` (tabular), and the Keras share of them
         (``keras_build``, ``keras_train``, ``keras_predict``).
     n_features_in_ : int
         Number of input columns.

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autodeep._calibration import fit_temperature
 from autodeep._ensemble import Ensemble, affordable, choose, combine
 from autodeep._leaderboard import compare_with_constant, with_ensemble, with_row
 from autodeep._plan import Plan, encode, new_model, prepare
 from autodeep._reference import reference_row
+from autodeep._tasks import Classification
 from autodeep._training import TrialFailed, train
 from autodeep._trials import Trials, trials_for
 from autodeep.search._clock import Clock
@@ -50,6 +52,8 @@ class FitResult:
     # were kept.
     refit_history: dict[str, list[float]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # The classifier's temperature (autodeep._calibration); None: not fitted.
+    temperature: float | None = None
 
 
 def clock_for(settings: Settings) -> Clock:
@@ -70,6 +74,9 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         timings["reference"] = reference["seconds"]
     best = ENGINES[settings.tuner](trials, settings)
     ensemble = _ensemble(trials, best, settings, timings)
+    started = clock.now()
+    temperature = _temperature(trials, best, ensemble, settings)
+    timings["calibration"] = clock.now() - started
     best.leaderboard = _leaderboard(best, ensemble, reference, trials)
     search_seconds = clock.elapsed()
 
@@ -94,6 +101,7 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         history=best.history,
         refit_history=refit_history,
         timings=timings,
+        temperature=temperature,
     )
 
 
@@ -148,6 +156,28 @@ def _ensemble(
         ensemble = choose(pool, trials.objective, trials.y_val, settings.ensemble_size)
     timings["ensemble"] = trials.clock.now() - started
     return ensemble
+
+
+def _temperature(
+    trials: Trials, best: Best, ensemble: Ensemble | None, settings: Settings
+) -> float | None:
+    """The temperature of the chosen model (the ensemble's average, or the best
+    trial), fitted on its validation outputs; None for regressors, with
+    ``calibration=None``, or when the best trial ran in another worker process (its
+    outputs stayed there)."""
+    if settings.calibration is None or not isinstance(
+        trials.objective.task, Classification
+    ):
+        return None
+    if ensemble is not None:
+        outputs = ensemble.outputs
+    elif trials.kept and trials.kept[0].params == best.params:
+        outputs = trials.kept[0].outputs
+    else:
+        logger.info("Calibration skipped: the best trial ran in another process.")
+        return None
+    y_val = trials.y_val[: len(outputs)]  # outputs of some folds cover a prefix
+    return fit_temperature(outputs, y_val, trials.objective.class_ratio)
 
 
 def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:

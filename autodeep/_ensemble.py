@@ -124,13 +124,15 @@ def rank(objective: Any, y_val: np.ndarray, outputs: np.ndarray) -> tuple[float,
 @dataclass
 class Ensemble:
     """The selected members (best first), their weights, and the ensemble's
-    validation objective, score and loss (optimistic: selected on that data)."""
+    validation objective, score and loss (optimistic: selected on that data), and its
+    validation outputs."""
 
     members: list[Candidate]
     weights: list[float]
     value: float
     score: float
     loss: float
+    outputs: np.ndarray
 
     def describe(self) -> str:
         parts = [
@@ -160,13 +162,16 @@ def choose(
     order = sorted(picked, key=lambda i: (-picked[i], i))
     members = [pool[i] for i in order]
     weights = [picked[i] for i in order]
-    average = sum(w * m.outputs for m, w in zip(members, weights, strict=True))
+    average: np.ndarray = np.sum(
+        [w * m.outputs for m, w in zip(members, weights, strict=True)], axis=0
+    )
     return Ensemble(
         members,
         weights,
         ranked[0],
         objective.score(y_val, average),
         objective.loss(y_val, average),
+        average,
     )
 
 

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from autodeep._params import (
-    CLASS_WEIGHT_CONSTRAINTS,
+    CLASSIFIER_CONSTRAINTS,
     ROW_RESAMPLER_NAMES,
     Constraints,
     resampling_constraints,
@@ -46,7 +46,7 @@ class _ImageMixin:
         "jit_compile": ["boolean", StrOptions({"auto"})],
     }
     _classifier_constraints: ClassVar[Constraints] = {
-        **CLASS_WEIGHT_CONSTRAINTS,
+        **CLASSIFIER_CONSTRAINTS,
         **resampling_constraints(ROW_RESAMPLER_NAMES),
     }
     _parameter_refusals: ClassVar[dict[str, dict[str, str]]] = {

@@ -65,9 +65,10 @@ COMMON_CONSTRAINTS: Constraints = {
     "verbose": [Interval(Integral, 0, 2, closed="both")],
 }
 
-CLASS_WEIGHT_CONSTRAINTS: Constraints = {
+CLASSIFIER_CONSTRAINTS: Constraints = {
     # Keys are checked against the classes once y is known (use_class_weight).
     "class_weight": [StrOptions({"balanced"}), dict, None],
+    "calibration": [StrOptions({"temperature"}), None],
 }
 
 

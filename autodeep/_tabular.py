@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from autodeep._params import (
-    CLASS_WEIGHT_CONSTRAINTS,
+    CLASSIFIER_CONSTRAINTS,
     RESAMPLER_NAMES,
     SCALER_NAMES,
     Constraints,
@@ -34,7 +34,7 @@ class _TabularMixin:
         "reference_model": ["boolean"],
     }
     _classifier_constraints: ClassVar[Constraints] = {
-        **CLASS_WEIGHT_CONSTRAINTS,
+        **CLASSIFIER_CONSTRAINTS,
         **resampling_constraints(RESAMPLER_NAMES),
     }
     # cv="auto" cross-validates small tables (measured; see autodeep._folds).

@@ -20,6 +20,7 @@ class ClassifierTargetMixin:
     """Label handling for classifiers: any label type in, the same type out."""
 
     classes_: np.ndarray
+    temperature_: float | None
 
     def _task(self, y: np.ndarray) -> tuple[Classification, np.ndarray]:
         from autodeep._tasks import Classification
@@ -36,9 +37,11 @@ class ClassifierTargetMixin:
         return Classification(len(classes), classes), encoder.transform(y)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_``."""
-        proba = self._outputs(X).astype(np.float64)  # type: ignore[attr-defined]
-        return proba / proba.sum(axis=1, keepdims=True)
+        """Class probabilities, columns in the order of ``classes_``; calibrated by
+        ``temperature_`` when it was fitted."""
+        from autodeep._calibration import scaled
+
+        return scaled(self._outputs(X), self.temperature_)  # type: ignore[attr-defined]
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels, of the same type as the training labels."""

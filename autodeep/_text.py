@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from autodeep._params import (
-    CLASS_WEIGHT_CONSTRAINTS,
+    CLASSIFIER_CONSTRAINTS,
     ROW_RESAMPLER_NAMES,
     Constraints,
     resampling_constraints,
@@ -42,7 +42,7 @@ class _TextMixin:
     search_space: dict[str, Any] | None
     _modality_constraints: ClassVar[Constraints] = {"augmentation": ["boolean"]}
     _classifier_constraints: ClassVar[Constraints] = {
-        **CLASS_WEIGHT_CONSTRAINTS,
+        **CLASSIFIER_CONSTRAINTS,
         **resampling_constraints(ROW_RESAMPLER_NAMES),
     }
     _parameter_refusals: ClassVar[dict[str, dict[str, str]]] = {

@@ -69,6 +69,7 @@ class TabularClassifier(
         pruner: str | None = "hyperband",
         scoring: Any = None,
         ensemble_size: int | None = 20,
+        calibration: str | None = "temperature",
         scaler: str | None = "standard",
         max_onehot_categories: int = 10,
         reference_model: bool = True,
@@ -93,6 +94,7 @@ class TabularClassifier(
         self.pruner = pruner
         self.scoring = scoring
         self.ensemble_size = ensemble_size
+        self.calibration = calibration
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
         self.reference_model = reference_model
@@ -233,6 +235,7 @@ class ImageClassifier(
         pruner: str | None = "hyperband",
         scoring: Any = None,
         ensemble_size: int | None = 20,
+        calibration: str | None = "temperature",
         augmentation: bool | dict[str, Any] = False,
         pretrained_weights: str | None = None,
         backbone: str = "mobilenet_v3_small",
@@ -259,6 +262,7 @@ class ImageClassifier(
         self.pruner = pruner
         self.scoring = scoring
         self.ensemble_size = ensemble_size
+        self.calibration = calibration
         self.augmentation = augmentation
         self.pretrained_weights = pretrained_weights
         self.backbone = backbone
@@ -421,6 +425,7 @@ class TextClassifier(
         pruner: str | None = "hyperband",
         scoring: Any = None,
         ensemble_size: int | None = 20,
+        calibration: str | None = "temperature",
         augmentation: bool = False,
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
@@ -443,6 +448,7 @@ class TextClassifier(
         self.pruner = pruner
         self.scoring = scoring
         self.ensemble_size = ensemble_size
+        self.calibration = calibration
         self.augmentation = augmentation
         self.class_weight = class_weight
         self.resampling = resampling

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier
 
 from autodeep._artifact_checks import check_network, check_state, read_network
 from autodeep._backend import import_keras
@@ -62,6 +63,8 @@ METADATA = (
 )
 # Metadata added after format 1 was first written: None when an older save lacks it.
 OPTIONAL_METADATA = ("refit_history_",)
+# Classifiers' metadata added after format 1 was first written (None when lacking).
+CLASSIFIER_METADATA = ("temperature_",)
 PACKAGES = (
     "autodeep",
     "keras",
@@ -140,6 +143,8 @@ def _metadata_of(estimator: Any) -> dict[str, Any]:
     metadata = {name: getattr(estimator, name) for name in METADATA}
     for name in OPTIONAL_METADATA:
         metadata[name] = getattr(estimator, name, None)
+    for name in CLASSIFIER_METADATA if is_classifier(estimator) else ():
+        metadata[name] = getattr(estimator, name)
     board = estimator.leaderboard_
     metadata["leaderboard_"] = {
         "columns": list(board.columns),
@@ -218,6 +223,8 @@ def load(path: str | os.PathLike[str]) -> Any:
     for attribute in METADATA:
         setattr(estimator, attribute, metadata[attribute])
     for attribute in OPTIONAL_METADATA:
+        setattr(estimator, attribute, metadata.get(attribute))
+    for attribute in CLASSIFIER_METADATA if is_classifier(estimator) else ():
         setattr(estimator, attribute, metadata.get(attribute))
     board = metadata["leaderboard_"]
     estimator.leaderboard_ = _board(board)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from autodeep import TabularClassifier, TextClassifier, load
+from autodeep._calibration import calibration_error, scaled
 from autodeep.explain._explanation import Explanation
 from autodeep.explain._report_search import leaderboard_table
 from autodeep.explain._report_summary import wilson_interval
@@ -120,6 +121,29 @@ def test_scoring_changes_what_the_search_section_ranks_by(cancer, tmp_path):
     assert "by validation balanced accuracy (what the search maximized)" in search
 
 
+def test_certainty_section_states_the_measured_calibration(
+    cancer_with_categories, cancer_model, tmp_path
+):
+    _, X_test, _, y_test = cancer_with_categories
+    page = Path(cancer_model.report(X_test, y_test, tmp_path / "c.html")).read_text()
+    text = _text(_section(page, "certainty"))
+    codes = np.searchsorted(cancer_model.classes_, y_test.to_numpy())
+    shown = cancer_model.predict_proba(X_test)
+    error = calibration_error(shown, codes, 10)
+    assert f"off by {100 * error:.1f} percentage points on average" in text
+    temperature = cancer_model.temperature_
+    assert temperature is not None  # calibration is on by default
+    if temperature != 1.0:
+        before = calibration_error(scaled(shown, 1 / temperature), codes, 10)
+        assert f"(temperature {temperature:.2f})" in text
+        assert f"the error here would be {100 * before:.1f} points" in text
+        said = "it helped here" if error < before else "it did not help here"
+        assert said in text
+    # Fewer than 200 rows: the report says the numbers are rough.
+    assert ("these numbers are rough" in text) == (len(y_test) < 200)
+    assert "<img" in _section(page, "certainty")
+
+
 def test_regressor_report_speaks_of_values_not_classes(
     diabetes, diabetes_model, tmp_path
 ):
@@ -146,6 +170,7 @@ def test_regressor_report_speaks_of_values_not_classes(
     assert first.group(1) == importance.index[0]
     assert float(first.group(2)) == pytest.approx(importance.iloc[0], abs=1e-3)
     assert importance.iloc[0] > 1.0  # diabetes' target spreads over ~300: not 0..1
+    assert 'id="certainty"' not in html  # calibration is for classifiers
 
 
 def test_identical_image_maps_fail_the_sameness_check():

@@ -148,6 +148,29 @@ def search_progress(
     return to_png(figure)
 
 
+def reliability(tables: dict[str, pd.DataFrame]) -> bytes:
+    """Reliability diagram: per confidence bin, how often the most likely class was
+    right against how sure the model said it was (``autodeep._calibration.
+    reliability`` tables, one line each); on the dashed diagonal they agree."""
+    figure = _figure(4.6, 3.8)
+    ax = figure.add_subplot()
+    ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", linewidth=1)
+    for (label, table), color in zip(tables.items(), (BLUE, RED), strict=False):
+        ax.plot(
+            table["confidence"],
+            table["accuracy"],
+            marker="o",
+            color=color,
+            label=label,
+        )
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("how sure the model said it was")
+    ax.set_ylabel("how often it was right")
+    ax.legend(loc="upper left", fontsize=8)
+    return to_png(figure)
+
+
 def higher_is_better(score: str) -> bool:
     return not score.endswith("loss")
 

@@ -21,6 +21,7 @@ import pandas as pd
 from autodeep.explain import _html
 from autodeep.explain._explanation import Explanation
 from autodeep.explain._report_board import number, searched
+from autodeep.explain._report_certainty import certainty
 from autodeep.explain._report_checks import explain_and_check, trust
 from autodeep.explain._report_data import Context, Section, take_rows
 from autodeep.explain._report_drivers import drivers
@@ -57,6 +58,7 @@ def write_report(
     sections = [
         summary(context),
         performance(context),
+        certainty(context),
         search(context),
         drivers(context, explanation),
         examples(context, explanation),
@@ -64,7 +66,8 @@ def write_report(
         _caveats(context, explanation, checks.passed),
         _appendix(context),
     ]
-    document = _html.page(f"Model report: {type(estimator).__name__}", sections)
+    shown = [section for section in sections if section is not None]
+    document = _html.page(f"Model report: {type(estimator).__name__}", shown)
     with open(path, "w", encoding="utf-8") as file:
         file.write(document)
     return os.fspath(path)

@@ -41,6 +41,8 @@ class Settings:
     scoring: Any = None
     # Picks of the greedy ensemble selection; below 2, no ensemble.
     ensemble_size: int = 0
+    # ``calibration=``: "temperature" fits a classifier's temperature after the search.
+    calibration: str | None = None
     # Cross-validation folds of the search (1: one split, validation_fraction).
     folds: int = 1
     storage: Any = None
