@@ -11,6 +11,7 @@ import os
 # TensorFlow loads are filtered by autodeep._backend.import_keras.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from autodeep._fairness import fairness_frame
 from autodeep.estimators import (
     ImageClassifier,
     ImageRegressor,
@@ -35,5 +36,23 @@ __all__ = [
     "TabularRegressor",
     "TextClassifier",
     "TextRegressor",
+    "fairness_frame",
     "load",
+    "robustness",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``robustness`` imports Keras: only when it is first used (PEP 562).
+    if name == "robustness":
+        from autodeep._backend import import_keras
+
+        import_keras()
+        from autodeep.explain._robustness import robustness
+
+        return robustness
+    raise AttributeError(f"module 'autodeep' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "robustness"])

@@ -106,6 +106,7 @@ class AutoDeepEstimator(BaseEstimator):
         self.timings_ = result.timings
         if is_classifier(self):
             self.temperature_ = result.temperature
+        self.conformity_scores_ = result.conformity
         self.n_samples_fit_ = len(y_fit)
         return self
 
@@ -256,6 +257,7 @@ class AutoDeepEstimator(BaseEstimator):
         sample_size: int = 200,
         check_size: int = 50,
         random_state: int = 0,
+        sensitive_features: Any = None,
     ) -> str:
         """Write a self-contained HTML report on labelled data for non-specialists.
 
@@ -276,6 +278,9 @@ class AutoDeepEstimator(BaseEstimator):
             Rows the trust checks run on (each is explained several times).
         random_state : int, default=0
             Seed for the row sample, the bootstrap and the randomized model.
+        sensitive_features : str, list of str, array-like or None, default=None
+            Adds a "Results by group" section (see :func:`autodeep.fairness_frame`):
+            column name(s) of ``X``, or values (one per row) of a column kept aside.
 
         Returns
         -------
@@ -292,6 +297,7 @@ class AutoDeepEstimator(BaseEstimator):
             sample_size=sample_size,
             check_size=check_size,
             random_state=random_state,
+            sensitive_features=sensitive_features,
         )
 
     # -- pickling ----------------------------------------------------------------------

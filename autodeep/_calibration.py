@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 
 # The temperatures searched: a model this far off is broken, not miscalibrated.
-LOWEST, HIGHEST = 0.05, 20.0
+LOWEST, HIGHEST = 0.2, 20.0
 # Equal-width confidence bins of the expected calibration error.
 BINS = 15
 
@@ -57,6 +57,11 @@ def fit_temperature(
         loss, bounds=(np.log(LOWEST), np.log(HIGHEST)), method="bounded"
     )
     temperature = float(np.exp(found.x))
+    if temperature < LOWEST * 1.01:
+        # At the lower bound the loss was still falling: every validation row is
+        # classified right, and sharper probabilities always score better there.
+        # That says nothing about new rows, so the model is kept as it is.
+        return 1.0
     # The bounded search need not try T = 1 itself: keep the model as it is unless
     # scaling does better.
     return temperature if loss(found.x) < loss(0.0) else 1.0

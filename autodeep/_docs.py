@@ -128,6 +128,12 @@ _FITTED_DOC = """
         Classifiers: the temperature ``predict_proba`` divides log-probabilities by
         (above 1: the network was overconfident on validation data); None when
         ``calibration=None`` or when the best trial ran in another worker process.
+    conformity_scores_ : ndarray or None
+        Split-conformal scores of the validation rows, which ``predict_set``
+        (classifiers: one minus the calibrated probability of the true class) and
+        ``predict_interval`` (regressors: absolute residuals in the target's units)
+        turn into sets and intervals; None when the best trial ran in another worker
+        process.
     refit_history_ : dict
         Per-epoch training loss of the final model's refit on all rows (the best
         trial's configuration); empty when there was no refit (``refit=False``, or

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autodeep._calibration import fit_temperature
+from autodeep._calibration import fit_temperature, scaled
+from autodeep._conformal import class_scores, residual_scores
 from autodeep._ensemble import Ensemble, affordable, choose, combine
 from autodeep._leaderboard import compare_with_constant, with_ensemble, with_row
 from autodeep._plan import Plan, encode, new_model, prepare
@@ -54,6 +55,8 @@ class FitResult:
     timings: dict[str, float] = field(default_factory=dict)
     # The classifier's temperature (autodeep._calibration); None: not fitted.
     temperature: float | None = None
+    # Conformal scores of the validation rows (autodeep._conformal); None: none.
+    conformity: np.ndarray | None = None
 
 
 def clock_for(settings: Settings) -> Clock:
@@ -75,7 +78,9 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
     best = ENGINES[settings.tuner](trials, settings)
     ensemble = _ensemble(trials, best, settings, timings)
     started = clock.now()
-    temperature = _temperature(trials, best, ensemble, settings)
+    chosen = _chosen_outputs(trials, best, ensemble)
+    temperature = _temperature(chosen, trials, settings)
+    conformity = _conformity(chosen, trials, temperature)
     timings["calibration"] = clock.now() - started
     best.leaderboard = _leaderboard(best, ensemble, reference, trials)
     search_seconds = clock.elapsed()
@@ -102,6 +107,7 @@ def fit(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> FitResult:
         refit_history=refit_history,
         timings=timings,
         temperature=temperature,
+        conformity=conformity,
     )
 
 
@@ -158,26 +164,55 @@ def _ensemble(
     return ensemble
 
 
-def _temperature(
-    trials: Trials, best: Best, ensemble: Ensemble | None, settings: Settings
-) -> float | None:
-    """The temperature of the chosen model (the ensemble's average, or the best
-    trial), fitted on its validation outputs; None for regressors, with
-    ``calibration=None``, or when the best trial ran in another worker process (its
-    outputs stayed there)."""
-    if settings.calibration is None or not isinstance(
-        trials.objective.task, Classification
-    ):
-        return None
+def _chosen_outputs(
+    trials: Trials, best: Best, ensemble: Ensemble | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The chosen model's validation outputs (the ensemble's average, or the best
+    trial's) and the validation targets they cover; None when the best trial ran in
+    another worker process (its outputs stayed there)."""
     if ensemble is not None:
         outputs = ensemble.outputs
     elif trials.kept and trials.kept[0].params == best.params:
         outputs = trials.kept[0].outputs
     else:
-        logger.info("Calibration skipped: the best trial ran in another process.")
+        logger.info(
+            "Calibration and conformal scores skipped: the best trial ran in "
+            "another process."
+        )
         return None
-    y_val = trials.y_val[: len(outputs)]  # outputs of some folds cover a prefix
-    return fit_temperature(outputs, y_val, trials.objective.class_ratio)
+    return outputs, trials.y_val[: len(outputs)]  # some folds' outputs: a prefix
+
+
+def _temperature(
+    chosen: tuple[np.ndarray, np.ndarray] | None, trials: Trials, settings: Settings
+) -> float | None:
+    """The classifier's temperature, fitted on the chosen model's validation outputs;
+    None for regressors, with ``calibration=None``, or without those outputs."""
+    if (
+        chosen is None
+        or settings.calibration is None
+        or not isinstance(trials.objective.task, Classification)
+    ):
+        return None
+    return fit_temperature(*chosen, trials.objective.class_ratio)
+
+
+def _conformity(
+    chosen: tuple[np.ndarray, np.ndarray] | None,
+    trials: Trials,
+    temperature: float | None,
+) -> np.ndarray | None:
+    """Nonconformity scores of the validation rows (:mod:`autodeep._conformal`):
+    from the calibrated probabilities, or the residuals in the target's units."""
+    if chosen is None:
+        return None
+    outputs, y_val = chosen
+    task = trials.objective.task
+    if isinstance(task, Classification):
+        return class_scores(scaled(outputs, temperature), y_val)
+    target = trials.stage.target  # the first fold's: y_val is in its units
+    truth = task.decode(target, np.asarray(y_val).reshape(len(y_val), -1))
+    return residual_scores(truth, task.decode(target, outputs))
 
 
 def run_worker(plan: Plan, X: Any, y: np.ndarray, settings: Settings) -> None:

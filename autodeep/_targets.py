@@ -48,6 +48,32 @@ class ClassifierTargetMixin:
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
 
+    def predict_set(self, X: Any, alpha: float = 0.1) -> np.ndarray:
+        """Split-conformal prediction sets: the classes each row could be, so that
+        the true class is in the set for at least ``1 - alpha`` of new rows.
+
+        A class is in a row's set when its calibrated probability is at least one
+        minus the conformal threshold of the validation rows' scores (LAC; see
+        ``docs/search.md``). Sets grow as ``alpha`` shrinks, and shrink as the
+        model gets better.
+
+        Parameters
+        ----------
+        X : array-like
+            Rows to predict, as for ``predict``.
+        alpha : float, default=0.1
+            Share of cases allowed to miss: 0.1 asks for 90 % coverage.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_samples, n_classes)
+            Membership of each class (columns in the order of ``classes_``); the
+            labels of row ``i`` are ``classes_[sets[i]]``.
+        """
+        limit = conformal_threshold(self, alpha)
+        # Each class's score is what it would be as the true class: 1 - p.
+        return 1.0 - self.predict_proba(X) <= limit
+
 
 class RegressorTargetMixin:
     """Target handling for regressors: scaled for training, mapped back on predict."""
@@ -78,3 +104,55 @@ class RegressorTargetMixin:
 
         outputs = self._outputs(X)  # type: ignore[attr-defined]
         return Regression().decode(self.target_transform_, outputs)
+
+    def predict_interval(self, X: Any, alpha: float = 0.1) -> np.ndarray:
+        """Split-conformal prediction intervals: ``predict(X)`` plus and minus the
+        conformal threshold of the validation rows' absolute residuals, so that the
+        true value lies inside for at least ``1 - alpha`` of new rows. Every row
+        gets the same width (per target).
+
+        Parameters
+        ----------
+        X : array-like
+            Rows to predict, as for ``predict``.
+        alpha : float, default=0.1
+            Share of cases allowed to miss: 0.1 asks for 90 % coverage.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, 2), or (n_samples, n_targets, 2)
+            Lower and upper bounds, in the target's units.
+        """
+        limit = conformal_threshold(self, alpha)
+        predicted = self.predict(X)
+        return np.stack([predicted - limit, predicted + limit], axis=-1)
+
+
+def conformal_threshold(estimator: Any, alpha: float) -> np.ndarray:
+    """The fitted estimator's conformal threshold at ``alpha``, with clear errors
+    when it has no scores and a warning when they are too few for ``alpha``."""
+    import warnings
+
+    from sklearn.utils.validation import check_is_fitted
+
+    from autodeep._conformal import check_alpha, fewest_rows, threshold
+
+    check_is_fitted(estimator, "model_")
+    alpha = check_alpha(alpha)
+    scores = getattr(estimator, "conformity_scores_", None)  # None in older saves
+    if scores is None:
+        raise ValueError(
+            "This model has no conformal scores: its best trial ran in another "
+            "worker process (its validation outputs stayed there), or it was saved by "
+            "an older autodeep. Refit it (with n_jobs=1) to get sets and intervals."
+        )
+    if len(scores) < fewest_rows(alpha):
+        warnings.warn(
+            f"Only {len(scores)} validation rows were scored; alpha={alpha} needs at "
+            f"least {fewest_rows(alpha)} for a finite threshold, so every class is in "
+            "every set (every interval is unbounded). Use a larger alpha, or more "
+            "validation rows (validation_fraction, cv=).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return threshold(scores, alpha)

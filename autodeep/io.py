@@ -62,7 +62,7 @@ METADATA = (
     "n_samples_fit_",
 )
 # Metadata added after format 1 was first written: None when an older save lacks it.
-OPTIONAL_METADATA = ("refit_history_",)
+OPTIONAL_METADATA = ("refit_history_", "conformity_scores_")
 # Classifiers' metadata added after format 1 was first written (None when lacking).
 CLASSIFIER_METADATA = ("temperature_",)
 PACKAGES = (
@@ -226,6 +226,10 @@ def load(path: str | os.PathLike[str]) -> Any:
         setattr(estimator, attribute, metadata.get(attribute))
     for attribute in CLASSIFIER_METADATA if is_classifier(estimator) else ():
         setattr(estimator, attribute, metadata.get(attribute))
+    if estimator.conformity_scores_ is not None:  # JSON gave a list
+        estimator.conformity_scores_ = np.asarray(
+            estimator.conformity_scores_, dtype=np.float64
+        )
     board = metadata["leaderboard_"]
     estimator.leaderboard_ = _board(board)
     return estimator

@@ -48,6 +48,14 @@ def test_a_calibrated_model_keeps_temperature_one():
     assert fit_temperature(proba, y) == pytest.approx(1.0, abs=0.05)
 
 
+def test_a_perfectly_separated_validation_part_keeps_temperature_one():
+    # Every row right: the loss falls forever as T shrinks, which would make every
+    # new prediction 100 % sure. The data cannot tell, so the model stays as it is.
+    y = np.array([0, 1] * 50)
+    proba = np.where(y[:, None] == [0, 1], 0.8, 0.2)
+    assert fit_temperature(proba, y) == 1.0
+
+
 def test_scaling_changes_confidence_not_the_predicted_class():
     proba, y = _known(2.5, rows=2000)
     calibrated = scaled(proba, 2.5)

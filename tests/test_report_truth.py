@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import autodeep
 from autodeep import TabularClassifier, TextClassifier, load
 from autodeep._calibration import calibration_error, scaled
+from autodeep._intervals import wilson_interval
 from autodeep.explain._explanation import Explanation
 from autodeep.explain._report_search import leaderboard_table
-from autodeep.explain._report_summary import wilson_interval
 from autodeep.explain._trust import sameness_check
 from tests._browser import needs_chromium, render
 from tests.conftest import FAST, sentiment_texts
@@ -139,6 +140,16 @@ def test_certainty_section_states_the_measured_calibration(
         assert f"the error here would be {100 * before:.1f} points" in text
         said = "it helped here" if error < before else "it did not help here"
         assert said in text
+    sets = cancer_model.predict_set(X_test, 0.1)
+    assert f"the lists hold {sets.sum(axis=1).mean():.2f} classes on average" in text
+    held = sets[np.arange(len(codes)), codes].mean()
+    assert f"held the right class for {100 * held:.1f} %" in text
+    # The attack sentence quotes the PGD curve on the report's rows (143 here).
+    fooled = _text(_section(page, "robustness"))
+    table = autodeep.robustness(cancer_model, X_test, y_test, attacks=["pgd"])
+    clean = table["accuracy"].iloc[0]
+    assert f"from {100 * clean:.0f} % to" in fooled
+    assert "categorical columns and missing-value flags were left" in fooled
     # Fewer than 200 rows: the report says the numbers are rough.
     assert ("these numbers are rough" in text) == (len(y_test) < 200)
     assert "<img" in _section(page, "certainty")
@@ -170,7 +181,13 @@ def test_regressor_report_speaks_of_values_not_classes(
     assert first.group(1) == importance.index[0]
     assert float(first.group(2)) == pytest.approx(importance.iloc[0], abs=1e-3)
     assert importance.iloc[0] > 1.0  # diabetes' target spreads over ~300: not 0..1
-    assert 'id="certainty"' not in html  # calibration is for classifiers
+    certain = _text(_section(html, "certainty"))
+    assert "calibration error" not in certain  # calibration is for classifiers
+    bounds = reg.predict_interval(X_test, alpha=0.1)
+    half = np.mean(bounds[:, 1] - bounds[:, 0]) / 2
+    assert f"the true value is meant to lie within ±{half:.4g} of the" in certain
+    held = np.mean((bounds[:, 0] <= y_test) & (y_test <= bounds[:, 1]))
+    assert f"it held {100 * held:.1f} % of the true values" in certain
 
 
 def test_identical_image_maps_fail_the_sameness_check():
@@ -224,6 +241,7 @@ def test_text_examples_show_the_original_text(tmp_path):
     assert shown and all(text in texts[150:] for text in shown)  # capitals, "!" kept
     captions = re.findall(r"mattered most, pushing (toward|away from)", html)
     assert captions  # the direction is said
+    assert 'id="robustness"' not in html  # tokens are not attacked
 
 
 def test_leaderboard_table_formats(cancer_model):

@@ -91,7 +91,11 @@ class Explanation:
         classes = getattr(estimator, "classes_", None)
         probabilities = None
         if classes is not None:
-            probabilities = softmax(logits)
+            from autodeep._calibration import scaled
+
+            # As predict_proba gives them: calibrated by the fitted temperature.
+            temperature = getattr(estimator, "temperature_", None)  # older saves
+            probabilities = scaled(softmax(logits), temperature)
             predictions = classes[probabilities.argmax(axis=1)]
             labels = classes[targets]
         else:

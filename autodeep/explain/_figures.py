@@ -171,6 +171,20 @@ def reliability(tables: dict[str, pd.DataFrame]) -> bytes:
     return to_png(figure)
 
 
+def attack_curves(table: pd.DataFrame, measure: str, xlabel: str) -> bytes:
+    """``measure`` against the attack's size, one line per attack."""
+    figure = _figure(4.6, 3.4)
+    ax = figure.add_subplot()
+    for (attack, curve), color in zip(
+        table.groupby("attack"), (BLUE, RED), strict=False
+    ):
+        ax.plot(curve["epsilon"], curve[measure], marker="o", color=color, label=attack)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(measure)
+    ax.legend(loc="best", fontsize=8)
+    return to_png(figure)
+
+
 def higher_is_better(score: str) -> bool:
     return not score.endswith("loss")
 

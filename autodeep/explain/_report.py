@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autodeep._fairness import groups_of
 from autodeep.explain import _html
 from autodeep.explain._explanation import Explanation
 from autodeep.explain._report_board import number, searched
@@ -26,6 +27,8 @@ from autodeep.explain._report_checks import explain_and_check, trust
 from autodeep.explain._report_data import Context, Section, take_rows
 from autodeep.explain._report_drivers import drivers
 from autodeep.explain._report_examples import examples
+from autodeep.explain._report_fairness import by_group
+from autodeep.explain._report_robustness import fooled
 from autodeep.explain._report_search import search
 from autodeep.explain._report_summary import performance, summary
 
@@ -42,6 +45,7 @@ def write_report(
     sample_size: int = 200,
     check_size: int = 50,
     random_state: int = 0,
+    sensitive_features: Any = None,
 ) -> str:
     """Write the report for ``estimator`` on labelled data ``(X, y)``; return its path."""
     from sklearn.utils.validation import check_is_fitted
@@ -51,6 +55,8 @@ def write_report(
     check_is_fitted(estimator, "model_")
     kind = subject_class(estimator).kind
     y = estimator._validate_y(X, y)
+    if sensitive_features is not None:
+        groups_of(X, sensitive_features)  # a bad argument fails before any work
     rng = np.random.default_rng(random_state)
     context = Context(estimator, X, y, kind, rng)
     context.sample = sample = _explained_rows(context, sample_size)
@@ -59,6 +65,8 @@ def write_report(
         summary(context),
         performance(context),
         certainty(context),
+        None if sensitive_features is None else by_group(context, sensitive_features),
+        fooled(context),
         search(context),
         drivers(context, explanation),
         examples(context, explanation),

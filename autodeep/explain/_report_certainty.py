@@ -1,12 +1,14 @@
 """The report's "How sure it is" section: whether the classifier's stated confidence
 matches how often it is right on the report's data, before and after the temperature
-scaling fitted at fit time (:mod:`autodeep._calibration`)."""
+scaling fitted at fit time (:mod:`autodeep._calibration`), and the conformal sets or
+intervals (:mod:`autodeep._conformal`) with how often they held the truth here."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from autodeep._calibration import calibration_error, reliability, scaled
+from autodeep._conformal import fewest_rows
 from autodeep.explain import _figures as figures
 from autodeep.explain import _html
 from autodeep.explain._report_data import Context, Section
@@ -16,13 +18,19 @@ FEW_ROWS = 200
 # Confidence bins of the diagram and the error (fewer than the library's default:
 # the report's data is often small).
 BINS = 10
+# The conformal level the report shows.
+ALPHA = 0.1
 
 
-def certainty(context: Context) -> Section | None:
-    """The section for classifiers; None for regressors."""
-    if not context.classifier:
-        return None
+def certainty(context: Context) -> Section:
     section = Section("certainty", "How sure it is")
+    if context.classifier:
+        _calibration(context, section)
+    _conformal(context, section)
+    return section
+
+
+def _calibration(context: Context, section: Section) -> None:
     codes = np.searchsorted(context.classes, context.y)
     shown = context.proba
     temperature = context.estimator.temperature_
@@ -72,4 +80,67 @@ def certainty(context: Context) -> Section | None:
             "dashed line the model is right exactly as often as it says.",
         )
     )
-    return section
+
+
+def _conformal(context: Context, section: Section) -> None:
+    """Sets (classifiers) or intervals (regressors) at 90 %, and how often they held
+    the true answer on the report's data; a sentence saying why when there are no
+    conformal scores."""
+    import warnings
+
+    estimator, level = context.estimator, round(100 * (1 - ALPHA))
+    if getattr(estimator, "conformity_scores_", None) is None:  # older saves
+        section.blocks.append(
+            _html.paragraphs(
+                [
+                    "No prediction sets or intervals: the model has no conformal "
+                    "scores (its best trial ran in another worker process, or it was "
+                    "saved by an older autodeep)."
+                ]
+            )
+        )
+        return
+    scored = len(estimator.conformity_scores_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # too few scores: said below
+        if context.classifier:
+            sets = estimator.predict_set(context.X, ALPHA)
+            codes = np.searchsorted(context.classes, context.y)
+            held = sets[np.arange(len(codes)), codes]
+            size = sets.sum(axis=1)
+            sentences = [
+                f"Instead of one answer, the model can give a short list meant to "
+                f"hold the right one for at least {level} % of new cases (a conformal "
+                f"prediction set, calibrated on {scored} validation {context.noun}s "
+                f"the search's model did not train on). Here the lists hold {size.mean():.2f} "
+                f"classes on average ({100 * np.mean(size == 1):.0f} % hold one, "
+                f"{100 * np.mean(size == 0):.0f} % none), and they held the right "
+                f"class for {100 * held.mean():.1f} % of these {len(codes)} "
+                f"{context.noun}s."
+            ]
+        else:
+            bounds = estimator.predict_interval(context.X, ALPHA)
+            truth = context.y.reshape(len(context.y), -1)[:, 0]
+            first = bounds.reshape(len(bounds), -1, 2)[:, 0]
+            held = (first[:, 0] <= truth) & (truth <= first[:, 1])
+            half = float(np.mean(first[:, 1] - first[:, 0]) / 2)
+            sentences = [
+                f"For {level} % of new cases the true value is meant to lie within "
+                f"±{half:.4g} of the prediction (a conformal interval, calibrated on "
+                f"{scored} validation {context.noun}s the search's model did not "
+                "train on). "
+                f"On these {len(truth)} {context.noun}s it held "
+                f"{100 * held.mean():.1f} % of the true values."
+            ]
+    if scored < fewest_rows(ALPHA):
+        sentences.append(
+            f"With only {scored} validation {context.noun}s scored, that is not "
+            f"enough for {level} %: the sets hold every class (the intervals are "
+            "unbounded)."
+        )
+    if estimator.refit:
+        sentences.append(
+            "They were calibrated with the search's model of this design; the model "
+            "you have was refit on all the rows afterwards, validation rows included."
+        )
+    section.blocks.append(_html.paragraphs(sentences))

@@ -11,6 +11,7 @@ import pandas as pd
 
 from autodeep._ensemble import STATE as ENSEMBLE
 from autodeep._ensemble import member_count
+from autodeep._intervals import wilson_interval
 from autodeep._reference import STATE as REFERENCE
 from autodeep.explain import _figures as figures
 from autodeep.explain import _html
@@ -85,17 +86,6 @@ def _regressor_summary(context: Context) -> list[str]:
         "Always predicting the average would have a mean absolute error of "
         f"{naive:.3g}.",
     ]
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """The Wilson score interval of a proportion (95% by default).
-
-    Unlike a percentile bootstrap it does not collapse to one point when every (or
-    no) prediction is right: 143 right out of 143 gives about 97.4% to 100%."""
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def _r2_interval(context: Context) -> tuple[float, float, float]:
