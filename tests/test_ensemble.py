@@ -17,6 +17,7 @@ from autodeep import (
     TabularRegressor,
     TextClassifier,
 )
+from autodeep._calibration import scaled
 from autodeep._ensemble import (
     Candidate,
     affordable,
@@ -236,11 +237,18 @@ def test_ensemble_beats_its_best_member_on_held_out_data(classifier, noisy):
     singles = [_with_model(classifier, m) for m in members]
     ensemble = log_loss(y_test, classifier.predict_proba(X_test))
     assert ensemble < min(log_loss(y_test, s.predict_proba(X_test)) for s in singles)
-    # The ensemble predicts the weighted average of its members' probabilities.
+    # The ensemble predicts the weighted average of its members' probabilities (the
+    # networks' own), then calibrated by the ensemble's temperature.
+    for single in singles:
+        single.temperature_ = None
     average = sum(
         w * s.predict_proba(X_test) for s, w in zip(singles, weights, strict=True)
     )
-    np.testing.assert_allclose(classifier.predict_proba(X_test), average, atol=1e-5)
+    np.testing.assert_allclose(
+        classifier.predict_proba(X_test),
+        scaled(average, classifier.temperature_),
+        atol=1e-5,
+    )
     assert classifier.score(X_test, y_test) > 0.8
 
 
