@@ -156,10 +156,23 @@ def fairness_frame(
     --------
     >>> autodeep.fairness_frame(clf, X_test, y_test, "sex")  # doctest: +SKIP
     """
-    rng = np.random.default_rng(random_state)
-    groups = groups_of(X, sensitive_features)
     y = np.asarray(estimator._validate_y(X, y))
     predicted = np.asarray(estimator.predict(X))
+    return group_table(
+        estimator, groups_of(X, sensitive_features), y, predicted, random_state
+    )
+
+
+def group_table(
+    estimator: Any,
+    groups: pd.Series,
+    y: np.ndarray,
+    predicted: np.ndarray,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """:func:`fairness_frame`'s table from checked targets and the predictions
+    already made (the report has them)."""
+    rng = np.random.default_rng(random_state)
     classifier = is_classifier(estimator)
     positive = (
         estimator.classes_[1] if classifier and len(estimator.classes_) == 2 else None

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from autodeep._fairness import fairness_frame, gaps, named_columns
+from autodeep._fairness import gaps, group_table, groups_of, named_columns
 from autodeep.explain import _html
 from autodeep.explain._report_data import Context, Section
 
@@ -23,8 +24,9 @@ WORDS = {
 
 def by_group(context: Context, sensitive_features: Any) -> Section:
     estimator = context.estimator
-    frame = fairness_frame(
-        estimator, context.X, context.y, sensitive_features, random_state=0
+    groups = groups_of(context.X, sensitive_features)
+    frame = group_table(
+        estimator, groups, np.asarray(context.y), np.asarray(context.pred)
     )
     positive = estimator.classes_[1] if context.classifier else None
     section = Section("groups", f"Results by group ({frame.index.name})")
