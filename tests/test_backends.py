@@ -100,7 +100,28 @@ def check_fit(backend: str) -> None:
         accuracy >= ACCURACY_FLOOR,
         f"held-out accuracy {accuracy:.3f} is under {ACCURACY_FLOOR}",
     )
+    _check_trust(clf, X_test, y_test)
     _check_save(backend, clf, X_test)
+
+
+def _check_trust(clf, X_test, y_test) -> None:
+    """A temperature is fitted and leaves the predicted classes alone, and the
+    conformal sets cover the held-out rows."""
+    temperature = clf.temperature_
+    check(
+        temperature is not None and 0 < temperature < 100,
+        f"temperature_ is {temperature!r}",
+    )
+    np.testing.assert_array_equal(
+        clf.predict_proba(X_test).argmax(axis=1),
+        clf._outputs(X_test).argmax(axis=1),
+        err_msg="calibration changed the predicted classes",
+    )
+    sets = clf.predict_set(X_test, alpha=0.1)
+    check(sets.shape == (len(X_test), 2), f"predict_set shape is {sets.shape}")
+    codes = np.searchsorted(clf.classes_, np.asarray(y_test))
+    coverage = float(sets[np.arange(len(codes)), codes].mean())
+    check(coverage >= 0.85, f"90 % sets cover {coverage:.1%} of held-out rows")
 
 
 def _check_save(backend: str, clf, X_test) -> None:
@@ -126,6 +147,11 @@ def _check_save(backend: str, clf, X_test) -> None:
         loaded.predict(X_test),
         clf.predict(X_test),
         err_msg="predict changed after save and load",
+    )
+    np.testing.assert_array_equal(
+        loaded.predict_set(X_test),
+        clf.predict_set(X_test),
+        err_msg="predict_set changed after save and load",
     )
 
 

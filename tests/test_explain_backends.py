@@ -204,10 +204,47 @@ def check_image(backend: str) -> None:
             any(np.abs(heat).sum() > 0 for heat in explanation.attributions),
             f"every {method} map is zero",
         )
+    _check_image_robustness(clf, images[600:800], y[600:800])
+
+
+def _check_image_robustness(clf, images, labels) -> None:
+    """Attacks in pixel units on uint8 images: accuracy starts at the clean score and
+    does not rise as epsilon grows."""
+    import autodeep
+
+    table = autodeep.robustness(clf, images, labels, epsilons=[0, 4, 32], steps=3)
+    for attack, curve in table.groupby("attack"):
+        accuracy = curve.sort_values("epsilon")["accuracy"].to_numpy()
+        clean = clf.score(images, labels)
+        check(abs(accuracy[0] - clean) < 1e-9, f"{attack} at 0 is not {clean}")
+        check(
+            bool((np.diff(accuracy) <= 0).all()) and accuracy[-1] < accuracy[0],
+            f"{attack} accuracy does not fall with epsilon: {accuracy}",
+        )
+
+
+def check_robustness(backend: str) -> None:
+    """FGSM and PGD flip an affine network at the closed-form smallest size, through
+    the backend's gradients (the known-answer test of tests/test_robustness.py)."""
+    from autodeep import TabularClassifier
+    from tests.conftest import FAST as FIT
+    from tests.test_robustness import (
+        LINEAR,
+        flips_around_the_known_size,
+        linear_problem,
+    )
+
+    X_train, X_test, y_train, y_test = linear_problem()
+    model = TabularClassifier(**FIT, search_space=LINEAR).fit(X_train, y_train)
+    for attack in ("fgsm", "pgd"):
+        above, below = flips_around_the_known_size(model, X_test, y_test, attack)
+        check(above > 0.98, f"{attack} flips {above:.1%} of rows at 1.1x the size")
+        check(below < 0.02, f"{attack} flips {below:.1%} of rows at 0.9x the size")
 
 
 CHECKS = {
     "linear": check_linear,
+    "robustness": check_robustness,
     "tabular": check_tabular,
     "text": check_text,
     "image": check_image,
