@@ -20,6 +20,7 @@ from autodeep.estimators import (
     TextClassifier,
     TextRegressor,
 )
+from autodeep.export import onnx_info
 from autodeep.io import load
 from autodeep.search_spaces import Choice, Fixed, Float, Int
 
@@ -38,6 +39,7 @@ __all__ = [
     "TextRegressor",
     "fairness_frame",
     "load",
+    "onnx_info",
     "robustness",
 ]
 

@@ -329,6 +329,32 @@ class AutoDeepEstimator(BaseEstimator):
 
         save(self, path)
 
+    def export(self, path: str | os.PathLike[str], format: str = "onnx") -> str:
+        """Write the fitted predictor, preprocessing included, as one ONNX file.
+
+        The graph takes the raw columns (one input per column: numbers as doubles,
+        categories as strings) and returns ``label`` and ``probabilities``
+        (classifiers) or ``prediction`` (regressors), as ``predict`` and
+        ``predict_proba`` do; onnxruntime runs it without autodeep or Keras. Tabular
+        estimators only, so far. See ``docs/deploy.md``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.onnx`` file to write.
+        format : {"onnx"}, default="onnx"
+
+        Returns
+        -------
+        str
+            The path written.
+        """
+        if format != "onnx":
+            raise ValueError(f"format must be 'onnx'; got {format!r}.")
+        from autodeep.export import export
+
+        return export(self, path)
+
 
 def _model_to_bytes(model: Any) -> bytes:
     with tempfile.TemporaryDirectory() as folder:

@@ -133,7 +133,8 @@ _FITTED_DOC = """
         (classifiers: one minus the calibrated probability of the true class) and
         ``predict_interval`` (regressors: absolute residuals in the target's units)
         turn into sets and intervals; None when the best trial ran in another worker
-        process.
+        process. ``conformalize(X, y)`` replaces them with the scores of held-out
+        rows.
     refit_history_ : dict
         Per-epoch training loss of the final model's refit on all rows (the best
         trial's configuration); empty when there was no refit (``refit=False``, or

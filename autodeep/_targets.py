@@ -21,6 +21,7 @@ class ClassifierTargetMixin:
 
     classes_: np.ndarray
     temperature_: float | None
+    conformity_scores_: np.ndarray | None
 
     def _task(self, y: np.ndarray) -> tuple[Classification, np.ndarray]:
         from autodeep._tasks import Classification
@@ -74,9 +75,41 @@ class ClassifierTargetMixin:
         # Each class's score is what it would be as the true class: 1 - p.
         return 1.0 - self.predict_proba(X) <= limit
 
+    def conformalize(self, X: Any, y: Any) -> Any:
+        """Recalibrate ``predict_set`` on labelled rows the model never saw.
+
+        The scores fitted at ``fit`` come from the search's validation rows, which
+        the search selected on and the refit trained on; rows of your own that
+        neither saw give the textbook guarantee (coverage of at least ``1 - alpha``
+        on new rows like them). Replaces ``conformity_scores_``.
+
+        Parameters
+        ----------
+        X, y : held-out rows and their labels (every label one of ``classes_``)
+
+        Returns
+        -------
+        self
+        """
+        from autodeep._conformal import class_scores
+
+        y = _held_out_target(self, X, y)
+        known = np.isin(y, self.classes_)
+        if not known.all():
+            unknown = sorted({str(v) for v in y[~known]})[:5]
+            raise ValueError(
+                f"y holds labels the model does not know: {unknown}; conformalize "
+                f"needs rows of the fitted classes {self.classes_.tolist()}."
+            )
+        codes = np.searchsorted(self.classes_, y)
+        self.conformity_scores_ = class_scores(self.predict_proba(X), codes)
+        return self
+
 
 class RegressorTargetMixin:
     """Target handling for regressors: scaled for training, mapped back on predict."""
+
+    conformity_scores_: np.ndarray | None
 
     target_transform_: Any
 
@@ -127,6 +160,46 @@ class RegressorTargetMixin:
         predicted = self.predict(X)
         return np.stack([predicted - limit, predicted + limit], axis=-1)
 
+    def conformalize(self, X: Any, y: Any) -> Any:
+        """Recalibrate ``predict_interval`` on rows the model never saw.
+
+        As :meth:`ClassifierTargetMixin.conformalize`: the absolute residuals of
+        ``predict(X)`` replace ``conformity_scores_``.
+
+        Parameters
+        ----------
+        X, y : held-out rows and their targets
+
+        Returns
+        -------
+        self
+        """
+        from autodeep._conformal import residual_scores
+
+        y = _held_out_target(self, X, y).astype(np.float64)
+        predicted = self.predict(X)
+        self.conformity_scores_ = residual_scores(y.reshape(predicted.shape), predicted)
+        return self
+
+
+def _held_out_target(estimator: Any, X: Any, y: Any) -> np.ndarray:
+    """``y`` as an array, checked against ``X`` before anything is predicted."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator, "model_")
+    y = np.asarray(y)
+    if y.ndim == 0 or len(y) == 0:
+        raise ValueError("conformalize needs at least one labelled row; y is empty.")
+    if len(y) != len(X):
+        raise ValueError(
+            f"X has {len(X)} rows but y has {len(y)}; pass the labels of the same rows."
+        )
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            f"y has {int(np.isnan(y).sum())} missing value(s); drop those rows first."
+        )
+    return y
+
 
 def conformal_threshold(estimator: Any, alpha: float) -> np.ndarray:
     """The fitted estimator's conformal threshold at ``alpha``, with clear errors
@@ -144,7 +217,8 @@ def conformal_threshold(estimator: Any, alpha: float) -> np.ndarray:
         raise ValueError(
             "This model has no conformal scores: its best trial ran in another "
             "worker process (its validation outputs stayed there), or it was saved by "
-            "an older autodeep. Refit it (with n_jobs=1) to get sets and intervals."
+            "an older autodeep. Refit it (with n_jobs=1), or calibrate it on held-out "
+            "rows with est.conformalize(X, y), to get sets and intervals."
         )
     if len(scores) < fewest_rows(alpha):
         warnings.warn(

@@ -169,6 +169,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--sample-size", type=int, default=200, help="rows to explain")
     report.set_defaults(run=_report)
+
+    export = command(
+        "export",
+        "write a saved tabular model, preprocessing included, as one ONNX file",
+    )
+    export.add_argument(
+        "model", help="model folder written by 'autodeep fit' or save()"
+    )
+    export.add_argument(
+        "-o", "--output", default="model.onnx", help="ONNX file to write"
+    )
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -178,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, NotImplementedError) as error:
         print(f"autodeep: error: {error}", file=sys.stderr)
         return 2
 
@@ -212,6 +224,16 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"The model averages {members} trials (weights in ensemble_weight).")
     print(f"Fit time: {seconds:.1f} s (search and refit)")
     print(f"Held-out test accuracy: {clf.score(X_test, y_test):.4f}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import autodeep
+
+    path = autodeep.load(args.model).export(args.output)
+    info = autodeep.onnx_info(path)
+    inputs = ", ".join(f"{e['name']} ({e['type']})" for e in info["inputs"])
+    print(f"wrote {path}: inputs {inputs}; outputs {', '.join(info['outputs'])}")
     return 0
 
 

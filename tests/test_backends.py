@@ -102,6 +102,29 @@ def check_fit(backend: str) -> None:
     )
     _check_trust(clf, X_test, y_test)
     _check_save(backend, clf, X_test)
+    _check_onnx(clf, X_test)
+
+
+def _check_onnx(clf, X_test) -> None:
+    """The ONNX export, read from this backend's weights, predicts as the model."""
+    import onnxruntime
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = clf.export(Path(folder) / "model.onnx")
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        feeds = {
+            column: X_test[column].to_numpy(dtype=np.float64).reshape(-1, 1)
+            for column in X_test.columns
+        }
+        label, proba = session.run(["label", "probabilities"], feeds)
+    np.testing.assert_allclose(
+        proba,
+        clf.predict_proba(X_test),
+        rtol=0,
+        atol=1e-5,
+        err_msg="ONNX probabilities differ from predict_proba",
+    )
+    np.testing.assert_array_equal(label, clf.predict(X_test))
 
 
 def _check_trust(clf, X_test, y_test) -> None:

@@ -99,6 +99,38 @@ def test_without_scores_or_with_too_few_the_user_is_told(
         cancer_model.predict_set(X_test, alpha=1.0)
 
 
+def test_conformalize_recalibrates_on_held_out_rows(
+    cancer_with_categories, cancer_model, diabetes, diabetes_model
+):
+    _, X_test, _, y_test = cancer_with_categories
+    model = copy.copy(cancer_model)
+    assert model.conformalize(X_test, y_test) is model
+    proba = model.predict_proba(X_test)
+    codes = np.searchsorted(model.classes_, np.asarray(y_test))
+    np.testing.assert_allclose(
+        model.conformity_scores_, 1 - proba[np.arange(len(codes)), codes]
+    )
+    # The threshold is the ceil((n + 1) 0.9)-th of these rows' own scores, so the
+    # sets cover at least that many of them.
+    sets = model.predict_set(X_test, alpha=0.1)
+    needed = np.ceil((len(X_test) + 1) * 0.9) / len(X_test)
+    assert sets[np.arange(len(codes)), codes].mean() >= needed
+    assert cancer_model.conformity_scores_ is not model.conformity_scores_
+
+    _, X_reg, _, y_reg = diabetes
+    regressor = copy.copy(diabetes_model).conformalize(X_reg, y_reg)
+    bounds = regressor.predict_interval(X_reg, alpha=0.1)
+    inside = (bounds[:, 0] <= y_reg) & (y_reg <= bounds[:, 1])
+    assert inside.mean() >= np.ceil((len(X_reg) + 1) * 0.9) / len(X_reg)
+
+    with pytest.raises(ValueError, match="labels the model does not know"):
+        copy.copy(cancer_model).conformalize(X_test, np.full(len(X_test), 7))
+    with pytest.raises(ValueError, match="X has 143 rows but y has 10"):
+        copy.copy(cancer_model).conformalize(X_test, y_test[:10])
+    with pytest.raises(ValueError, match="missing value"):
+        copy.copy(diabetes_model).conformalize(X_reg, np.full(len(X_reg), np.nan))
+
+
 def _coverage(estimator, X, y, alpha, splits):
     """Mean test coverage (and mean set size or width) over random splits."""
     covered, sizes = [], []

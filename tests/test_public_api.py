@@ -18,7 +18,7 @@ def test_all_matches_what_imports():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     public = set(out.stdout.split())
-    modules = {"estimators", "io", "preprocessing", "search", "search_spaces"}
+    modules = {"estimators", "export", "io", "preprocessing", "search", "search_spaces"}
     assert public - modules - {"os"} == set(autodeep.__all__)
 
 

@@ -151,17 +151,33 @@ def search_progress(
 def reliability(tables: dict[str, pd.DataFrame]) -> bytes:
     """Reliability diagram: per confidence bin, how often the most likely class was
     right against how sure the model said it was (``autodeep._calibration.
-    reliability`` tables, one line each); on the dashed diagonal they agree."""
+    reliability`` tables, one line each); on the dashed diagonal they agree. A dot's
+    area grows with the rows in its bin, so that a bin of one or two answers, which
+    can only be right 0 % or 100 % of the time, does not look like a finding."""
     figure = _figure(4.6, 3.8)
     ax = figure.add_subplot()
     ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", linewidth=1)
-    for (label, table), color in zip(tables.items(), (BLUE, RED), strict=False):
+    styles = ((BLUE, "o", "-"), (RED, "s", ":"))
+    for (label, table), (color, marker, line) in zip(
+        tables.items(), styles, strict=False
+    ):
         ax.plot(
             table["confidence"],
             table["accuracy"],
-            marker="o",
             color=color,
+            linestyle=line,
+            marker=marker,
+            markersize=4,
             label=label,
+        )
+        share = table["rows"].to_numpy() / max(1, int(table["rows"].sum()))
+        ax.scatter(
+            table["confidence"],
+            table["accuracy"],
+            s=12 + 300 * share,
+            marker=marker,
+            color=color,
+            zorder=3,
         )
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
@@ -172,13 +188,24 @@ def reliability(tables: dict[str, pd.DataFrame]) -> bytes:
 
 
 def attack_curves(table: pd.DataFrame, measure: str, xlabel: str) -> bytes:
-    """``measure`` against the attack's size, one line per attack."""
+    """``measure`` against the attack's size, one line per attack. The vertical axis
+    starts at 0 (and accuracy ends at 1), so a small drop looks small."""
     figure = _figure(4.6, 3.4)
     ax = figure.add_subplot()
-    for (attack, curve), color in zip(
-        table.groupby("attack"), (BLUE, RED), strict=False
+    styles = ((BLUE, "o", "-"), (RED, "s", "--"))
+    for (attack, curve), (color, marker, line) in zip(
+        table.groupby("attack"), styles, strict=False
     ):
-        ax.plot(curve["epsilon"], curve[measure], marker="o", color=color, label=attack)
+        ax.plot(
+            curve["epsilon"],
+            curve[measure],
+            marker=marker,
+            linestyle=line,
+            color=color,
+            label=attack,
+        )
+    top = 1.02 if measure == "accuracy" else 1.05 * float(table[measure].max())
+    ax.set_ylim(0, top)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(measure)
     ax.legend(loc="best", fontsize=8)

@@ -89,7 +89,7 @@ def _plain(text: str) -> str:
 
 
 def table(frame: pd.DataFrame, digits: int | None = None, index: bool = True) -> Markup:
-    """A DataFrame as an HTML table laid out like pandas' ``to_html``; floats get
+    """A DataFrame as an HTML table (the index name, if any, in the corner); floats get
     ``digits`` decimals, missing values are blank."""
     if digits is not None:
         frame = frame.map(lambda v: _round(v, digits))

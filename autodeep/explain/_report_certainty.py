@@ -76,8 +76,10 @@ def _calibration(context: Context, section: Section) -> None:
     section.blocks.append(
         _html.figure(
             figures.reliability(tables),
-            "Each dot is a group of answers given with similar confidence; on the "
-            "dashed line the model is right exactly as often as it says.",
+            "Each dot is a group of answers given with similar confidence, bigger "
+            "when the group is larger (a group of one or two answers can only be "
+            "right 0 % or 100 % of the time); on the dashed line the model is right "
+            "exactly as often as it says.",
         )
     )
 

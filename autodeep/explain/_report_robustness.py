@@ -69,7 +69,7 @@ def fooled(context: Context) -> Section | None:
     xlabel = (
         "largest change of each pixel"
         if context.kind == "image"
-        else "largest change of each numeric column (standard deviations)"
+        else "largest change of each numeric column\n(in standard deviations)"
     )
     section.blocks.append(
         _html.figure(

@@ -1,0 +1,224 @@
+"""Keras networks as ONNX nodes, read from their weights (the same on every backend).
+
+Covers what the tabular search builds: ``Dense``, ``BatchNormalization`` (folded into
+one scale and shift), ``Activation``, ``Dropout`` (nothing at inference),
+:class:`~autodeep._layers.CategoryEmbedding`, :class:`~autodeep._layers.PeriodicEmbedding`,
+and an ensemble of such networks averaged by
+:class:`~autodeep._layers.WeightedAverage`. Anything else is refused by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autodeep.export._graph import Graph
+
+# Keras' constants for SELU.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def convert(graph: Graph, model: Any, x: str) -> str:
+    """The nodes of ``model`` applied to the float32 value ``x``; its output's name."""
+    from autodeep._ensemble import members_of
+
+    ensemble = members_of(model)
+    if ensemble is None:
+        return _chain(graph, model, x)
+    members, weights = ensemble
+    total = float(sum(weights))
+    result = None
+    for member, weight in zip(members, weights, strict=True):
+        scaled = graph.op(
+            "Mul",
+            _chain(graph, member, x),
+            graph.const(np.float32(weight / total), "member_weight"),
+        )
+        result = scaled if result is None else graph.op("Add", result, scaled)
+    assert result is not None
+    return result
+
+
+def _chain(graph: Graph, model: Any, x: str) -> str:
+    """A network whose layers each take the previous layer's output."""
+    import keras
+
+    previous = None
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            previous = layer.output
+            continue
+        if layer.input is not previous:
+            raise NotImplementedError(
+                f"ONNX export reads networks whose layers form one chain; layer "
+                f"{layer.name!r} of {model.name!r} does not take the previous "
+                "layer's output."
+            )
+        x = _layer(graph, layer, x)
+        previous = layer.output
+    return x
+
+
+def _layer(graph: Graph, layer: Any, x: str) -> str:
+    import keras
+
+    from autodeep._layers import CategoryEmbedding, PeriodicEmbedding
+
+    if isinstance(layer, keras.layers.Dense):
+        return _dense(graph, layer, x)
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return _batch_norm(graph, layer, x)
+    if isinstance(layer, keras.layers.Activation):
+        return activation(graph, _activation_name(layer.activation), x)
+    if isinstance(layer, keras.layers.Dropout):
+        return x
+    if isinstance(layer, CategoryEmbedding):
+        return _category_embedding(graph, layer, x)
+    if isinstance(layer, PeriodicEmbedding):
+        return _periodic_embedding(graph, layer, x)
+    raise NotImplementedError(
+        f"ONNX export has no converter for the layer {layer.name!r} "
+        f"({type(layer).__name__})."
+    )
+
+
+def _dense(graph: Graph, layer: Any, x: str) -> str:
+    out = graph.op("MatMul", x, graph.const(_value(layer.kernel), "kernel"))
+    if layer.use_bias:
+        out = graph.op("Add", out, graph.const(_value(layer.bias), "bias"))
+    return activation(graph, _activation_name(layer.activation), out)
+
+
+def _value(variable: Any) -> np.ndarray:
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(variable), dtype=np.float32)
+
+
+def _batch_norm(graph: Graph, layer: Any, x: str) -> str:
+    """Inference batch normalization as ``x * a + b`` on the last axis."""
+    axis = int(np.atleast_1d(layer.axis)[0]) % len(layer.input.shape)
+    if axis != len(layer.input.shape) - 1:
+        raise NotImplementedError(
+            f"ONNX export folds batch normalization on the last axis only; "
+            f"{layer.name!r} normalizes axis {layer.axis}."
+        )
+    mean = _value(layer.moving_mean).astype(np.float64)
+    variance = _value(layer.moving_variance).astype(np.float64)
+    gamma = _value(layer.gamma).astype(np.float64) if layer.scale else 1.0
+    beta = _value(layer.beta).astype(np.float64) if layer.center else 0.0
+    scale = gamma / np.sqrt(variance + layer.epsilon)
+    shift = beta - mean * scale
+    out = graph.op("Mul", x, graph.const(scale.astype(np.float32), "bn_scale"))
+    return graph.op("Add", out, graph.const(shift.astype(np.float32), "bn_shift"))
+
+
+def _activation_name(function: Any) -> str:
+    name = getattr(function, "__name__", str(function))
+    return {"silu": "swish"}.get(name, name)
+
+
+def _swish(graph: Graph, x: str) -> str:
+    return graph.op("Mul", x, graph.op("Sigmoid", x))
+
+
+def _gelu(graph: Graph, x: str) -> str:
+    # Keras' exact GELU: x / 2 * (1 + erf(x / sqrt(2))).
+    inner = graph.op("Erf", graph.op("Div", x, graph.const(np.float32(np.sqrt(2.0)))))
+    one_plus = graph.op("Add", inner, graph.const(np.float32(1.0)))
+    return graph.op("Mul", graph.op("Mul", x, graph.const(np.float32(0.5))), one_plus)
+
+
+ACTIVATIONS: dict[str, Callable[[Graph, str], str]] = {
+    "linear": lambda graph, x: x,
+    "relu": lambda graph, x: graph.op("Relu", x),
+    "tanh": lambda graph, x: graph.op("Tanh", x),
+    "sigmoid": lambda graph, x: graph.op("Sigmoid", x),
+    "elu": lambda graph, x: graph.op("Elu", x, alpha=1.0),
+    "selu": lambda graph, x: graph.op("Selu", x, alpha=SELU_ALPHA, gamma=SELU_SCALE),
+    "softplus": lambda graph, x: graph.op("Softplus", x),
+    "softsign": lambda graph, x: graph.op("Softsign", x),
+    "swish": _swish,
+    "gelu": _gelu,
+    "softmax": lambda graph, x: graph.op("Softmax", x, axis=-1),
+}
+
+
+def activation(graph: Graph, name: str, x: str) -> str:
+    if name not in ACTIVATIONS:
+        raise NotImplementedError(
+            f"ONNX export has no converter for the activation {name!r}; it covers "
+            f"{sorted(ACTIVATIONS)}."
+        )
+    return ACTIVATIONS[name](graph, x)
+
+
+def _columns(graph: Graph, x: str, start: int, stop: int) -> str:
+    """Columns ``start:stop`` of a 2-D value."""
+    return graph.op(
+        "Slice",
+        x,
+        graph.const(np.array([start], dtype=np.int64)),
+        graph.const(np.array([stop], dtype=np.int64)),
+        graph.const(np.array([1], dtype=np.int64)),
+    )
+
+
+def _category_embedding(graph: Graph, layer: Any, x: str) -> str:
+    n_codes = len(layer.cardinalities)
+    n_dense = int(layer.input.shape[-1]) - n_codes
+    parts = [_columns(graph, x, 0, n_dense)] if n_dense else []
+    for i, (embedding, cardinality) in enumerate(
+        zip(layer.embeddings, layer.cardinalities, strict=True)
+    ):
+        column = _columns(graph, x, n_dense + i, n_dense + i + 1)
+        codes = graph.op("Cast", column, to=7)  # int64; truncates as Keras' cast
+        codes = graph.op("Add", codes, graph.const(np.int64(1)))
+        codes = graph.op(
+            "Clip", codes, graph.const(np.int64(0)), graph.const(np.int64(cardinality))
+        )
+        table = graph.const(_value(embedding.embeddings), "embedding")
+        rows = graph.op(
+            "Gather",
+            table,
+            graph.op("Squeeze", codes, graph.const(np.array([1], dtype=np.int64))),
+            axis=0,
+        )
+        parts.append(rows)
+    return parts[0] if len(parts) == 1 else graph.op("Concat", *parts, axis=-1)
+
+
+def _periodic_embedding(graph: Graph, layer: Any, x: str) -> str:
+    n, width = layer.n_numeric, layer.width
+    total = int(layer.input.shape[-1])
+    values = graph.op(
+        "Unsqueeze",
+        _columns(graph, x, 0, n),
+        graph.const(np.array([2], dtype=np.int64)),
+    )  # (batch, n, 1)
+    two_pi = graph.op("Mul", values, graph.const(np.float32(2 * np.pi)))
+    angles = graph.op(
+        "Mul", two_pi, graph.const(_value(layer.coefficients)[None], "frequencies")
+    )
+    periodic = graph.op(
+        "Concat", graph.op("Sin", angles), graph.op("Cos", angles), axis=-1
+    )
+    embedded = graph.op(
+        "Einsum",
+        periodic,
+        graph.const(_value(layer.kernel), "periodic_kernel"),
+        equation="bnf,nfd->bnd",
+    )
+    embedded = graph.op(
+        "Relu",
+        graph.op("Add", embedded, graph.const(_value(layer.bias), "periodic_bias")),
+    )
+    flat = graph.op(
+        "Reshape", embedded, graph.const(np.array([-1, n * width], dtype=np.int64))
+    )
+    if total == n:
+        return flat
+    return graph.op("Concat", flat, _columns(graph, x, n, total), axis=-1)

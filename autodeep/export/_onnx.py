@@ -1,0 +1,168 @@
+"""The whole fitted predictor as one ONNX file: raw columns in, predictions out."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from autodeep.export._graph import Graph
+
+METADATA_KEY = "autodeep"
+
+
+def to_onnx(estimator: Any) -> Any:
+    """The ``onnx.ModelProto`` of a fitted tabular estimator (see :func:`export`)."""
+    from onnx import TensorProto
+    from sklearn.utils.validation import check_is_fitted
+
+    from autodeep.export import _network, _tabular
+
+    check_is_fitted(estimator, "model_")
+    kind = type(estimator).__name__
+    if kind not in ("TabularClassifier", "TabularRegressor"):
+        raise NotImplementedError(
+            f"ONNX export covers TabularClassifier and TabularRegressor so far; "
+            f"{kind} is not exported yet. Keep it in autodeep's own format "
+            "(est.save(path), autodeep.load(path))."
+        )
+    graph = Graph()
+    features = _tabular.convert(graph, estimator.preprocessor_)
+    outputs = graph.op(
+        "Cast",
+        _network.convert(graph, estimator.model_, features),
+        to=TensorProto.DOUBLE,
+    )
+    schema = _tabular.input_schema(estimator.preprocessor_)
+    info: dict[str, Any] = {
+        "autodeep_version": _version(),
+        "estimator": kind,
+        "inputs": schema,
+        "validation": {
+            "score": _number(getattr(estimator, "best_score_", None)),
+            "scoring": getattr(estimator, "scoring", None)
+            if isinstance(getattr(estimator, "scoring", None), str)
+            else None,
+        },
+    }
+    if hasattr(estimator, "classes_"):
+        classes = np.asarray(estimator.classes_)
+        probabilities = _calibrated(graph, outputs, estimator.temperature_)
+        graph.rename(probabilities, "probabilities")
+        code = graph.op("ArgMax", probabilities, axis=1, keepdims=0)
+        labels, elem = _labels(classes)
+        graph.rename(graph.op("Gather", graph.const(labels, "classes"), code), "label")
+        graph.add_output("label", elem, ["batch"])
+        graph.add_output("probabilities", TensorProto.DOUBLE, ["batch", len(classes)])
+        info["classes"] = [_plain(c) for c in classes]
+        info["outputs"] = {
+            "label": "the predicted class (predict)",
+            "probabilities": "class probabilities (predict_proba)",
+        }
+    else:
+        target = estimator.target_transform_
+        values = graph.op(
+            "Add",
+            graph.op("Mul", outputs, graph.const(target.scale_[None])),
+            graph.const(target.mean_[None]),
+        )
+        n_outputs = len(target.mean_)
+        if n_outputs == 1:
+            values = graph.op(
+                "Squeeze", values, graph.const(np.array([1], dtype=np.int64))
+            )
+        graph.rename(values, "prediction")
+        graph.add_output(
+            "prediction",
+            TensorProto.DOUBLE,
+            ["batch"] if n_outputs == 1 else ["batch", n_outputs],
+        )
+        info["outputs"] = {"prediction": "the predicted target, in its units (predict)"}
+    return graph.model(
+        f"autodeep_{kind}", {METADATA_KEY: json.dumps(info, sort_keys=True)}
+    )
+
+
+def export(estimator: Any, path: str | os.PathLike[str]) -> str:
+    """Write ``estimator`` as one ONNX file at ``path``; the path written."""
+    import onnx
+
+    model = to_onnx(estimator)
+    path = os.fspath(path)
+    onnx.save_model(model, path)
+    return path
+
+
+def onnx_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """What autodeep wrote into an exported ONNX file: the autodeep version, the
+    estimator, the input schema (name, kind and type of each column), the classes
+    and the validation score.
+
+    Examples
+    --------
+    >>> autodeep.onnx_info("model.onnx")["inputs"][0]  # doctest: +SKIP
+    {'kind': 'numeric', 'name': 'age', 'type': 'double'}
+    """
+    import onnx
+
+    model = onnx.load_model(os.fspath(path), load_external_data=False)
+    for prop in model.metadata_props:
+        if prop.key == METADATA_KEY:
+            return dict(json.loads(prop.value))
+    raise ValueError(
+        f"{os.fspath(path)!r} is an ONNX file, but not one autodeep wrote."
+    )
+
+
+def _calibrated(graph: Graph, proba: str, temperature: float | None) -> str:
+    """``predict_proba``'s probabilities: the network's, temperature-scaled, in double
+    precision (``autodeep._calibration.scaled``)."""
+    if temperature is None or temperature == 1.0:
+        total = graph.op(
+            "ReduceSum", proba, graph.const(np.array([1], dtype=np.int64)), keepdims=1
+        )
+        return graph.op("Div", proba, total)
+    clipped = graph.op(
+        "Clip", proba, graph.const(np.float64(1e-12)), graph.const(np.float64(1.0))
+    )
+    logits = graph.op(
+        "Div", graph.op("Log", clipped), graph.const(np.float64(temperature))
+    )
+    return graph.op("Softmax", logits, axis=-1)
+
+
+def _labels(classes: np.ndarray) -> tuple[np.ndarray, int]:
+    from onnx import TensorProto
+
+    if classes.dtype.kind == "b":
+        return classes.astype(bool), TensorProto.BOOL
+    if classes.dtype.kind in "iu":
+        return classes.astype(np.int64), TensorProto.INT64
+    if classes.dtype.kind == "f":
+        return classes.astype(np.float64), TensorProto.DOUBLE
+    return np.array([str(c) for c in classes], dtype=object), TensorProto.STRING
+
+
+def _plain(value: Any) -> Any:
+    return (
+        value.item()
+        if isinstance(value, np.generic)
+        else str(value)
+        if not isinstance(value, (int, float, bool, str))
+        else value
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("autodeep")
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,209 @@
+"""ONNX export (issue 16): the whole tabular predictor in one graph, raw columns in.
+
+onnxruntime's outputs must match ``predict`` and ``predict_proba`` within 1e-5 on
+held-out rows, missing values and unseen categories included, and in a fresh process
+that imports neither TensorFlow nor Keras.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import autodeep
+from autodeep import ImageClassifier, TabularClassifier, TabularRegressor
+from tests.conftest import FAST
+
+ort = pytest.importorskip("onnxruntime")
+
+# Every layer and column path the converter covers, fixed so one trial builds it.
+EVERY_LAYER = {
+    "numeric_embedding": "periodic",
+    "batch_norm": True,
+    "activation": "gelu",
+    "dropout": 0.1,
+}
+
+
+def feeds(X: pd.DataFrame, info: dict) -> dict[str, np.ndarray]:
+    """The ONNX inputs for the rows of ``X``: what docs/deploy.md tells users."""
+    result = {}
+    for entry in info["inputs"]:
+        column = X[entry["name"]]
+        if entry["type"] == "double":
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            values = np.array(
+                ["<missing>" if pd.isna(v) else str(v) for v in column], dtype=object
+            )
+        result[entry["name"]] = values.reshape(-1, 1)
+    return result
+
+
+def run(path, X: pd.DataFrame) -> dict[str, np.ndarray]:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    return dict(
+        zip(names, session.run(None, feeds(X, autodeep.onnx_info(path))), strict=True)
+    )
+
+
+def mixed_frame(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """Numbers with gaps, a column that is always missing, few and many categories,
+    booleans, and string labels that depend on them."""
+    rng = np.random.default_rng(seed)
+    age = rng.normal(40, 12, n)
+    income = rng.lognormal(10, 1, n)
+    city = rng.choice(["north", "south", "east", "west"], n)
+    shop = rng.choice([f"shop {i}" for i in range(30)], n)
+    member = rng.random(n) < 0.4
+    score = 0.05 * (age - 40) + (city == "north") - member + (np.log(income) - 10)
+    labels = np.where(score + rng.normal(0, 0.5, n) > 0, "yes", "no")
+    X = pd.DataFrame(
+        {
+            "age": age,
+            "income": income,
+            "empty": np.nan,
+            "city": city,
+            "shop": shop,
+            "member": member,
+        }
+    )
+    X.loc[rng.random(n) < 0.1, "age"] = np.nan
+    X.loc[rng.random(n) < 0.1, "city"] = None
+    return X, pd.Series(labels, name="bought")
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    X, y = mixed_frame(600)
+    X_test, _ = mixed_frame(200, seed=1)
+    X_test.loc[:4, "shop"] = "a shop never seen"  # unseen categories, both encodings
+    X_test.loc[5:9, "city"] = "atlantis"
+    X_test.loc[10:14, "income"] = np.nan  # missing where training had none
+    return X, y, X_test
+
+
+@pytest.fixture(scope="module")
+def classifier(mixed):
+    X, y, _ = mixed
+    params = {**FAST, "max_epochs": 10, "search_space": EVERY_LAYER}
+    return TabularClassifier(**params, scaler="robust_clip").fit(X, y)
+
+
+def test_classifier_matches_predict_and_predict_proba(classifier, mixed, tmp_path):
+    _, _, X_test = mixed
+    path = classifier.export(tmp_path / "model.onnx")
+    outputs = run(path, X_test)
+    np.testing.assert_allclose(
+        outputs["probabilities"], classifier.predict_proba(X_test), rtol=0, atol=1e-5
+    )
+    np.testing.assert_array_equal(outputs["label"], classifier.predict(X_test))
+
+
+def test_metadata_names_the_schema_classes_and_version(classifier, tmp_path):
+    path = classifier.export(tmp_path / "model.onnx")
+    info = autodeep.onnx_info(path)
+    assert info["autodeep_version"] == autodeep.__version__
+    assert info["estimator"] == "TabularClassifier"
+    assert info["classes"] == ["no", "yes"]
+    assert [(e["name"], e["kind"], e["type"]) for e in info["inputs"]] == [
+        ("age", "numeric", "double"),
+        ("income", "numeric", "double"),
+        ("empty", "numeric", "double"),
+        ("city", "categorical", "string"),
+        ("shop", "categorical", "string"),
+        ("member", "categorical", "string"),
+    ]
+    assert info["validation"]["score"] == pytest.approx(classifier.best_score_)
+
+
+def test_regressor_predicts_in_the_target_units(diabetes, tmp_path):
+    X_train, X_test, y_train, _ = diabetes
+    model = TabularRegressor(**FAST, search_space={"activation": "selu"}).fit(
+        X_train, y_train
+    )
+    outputs = run(model.export(tmp_path / "model.onnx"), X_test)
+    assert outputs["prediction"].shape == (len(X_test),)
+    np.testing.assert_allclose(outputs["prediction"], model.predict(X_test), rtol=1e-5)
+
+
+def test_an_ensemble_exports_as_one_graph(mixed, tmp_path):
+    from autodeep._ensemble import combine
+
+    X, y, X_test = mixed
+    first = TabularClassifier(**{**FAST, "max_epochs": 5}).fit(X, y)
+    second = TabularClassifier(**{**FAST, "max_epochs": 5, "random_state": 1}).fit(X, y)
+    first.model_ = combine([first.model_, second.model_], [0.25, 0.75])
+    outputs = run(first.export(tmp_path / "ensemble.onnx"), X_test)
+    np.testing.assert_allclose(
+        outputs["probabilities"], first.predict_proba(X_test), rtol=0, atol=1e-5
+    )
+
+
+CHILD = """
+import json, sys
+import numpy as np
+import onnxruntime as ort
+feeds = dict(np.load(sys.argv[2], allow_pickle=True))
+session = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
+label, proba = session.run(["label", "probabilities"], feeds)
+assert not {"tensorflow", "keras", "autodeep"} & set(sys.modules), sorted(sys.modules)
+np.save(sys.argv[3], proba)
+print(json.dumps(label.tolist()))
+"""
+
+
+def test_a_fresh_process_without_tensorflow_predicts_the_same(
+    classifier, mixed, tmp_path
+):
+    _, _, X_test = mixed
+    path = classifier.export(tmp_path / "model.onnx")
+    np.savez(tmp_path / "feeds.npz", **feeds(X_test, autodeep.onnx_info(path)))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(path),
+            str(tmp_path / "feeds.npz"),
+            str(tmp_path / "proba.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stdout) == list(classifier.predict(X_test))
+    np.testing.assert_allclose(
+        np.load(tmp_path / "proba.npy"),
+        classifier.predict_proba(X_test),
+        rtol=0,
+        atol=1e-5,
+    )
+
+
+def test_what_cannot_be_exported_is_refused_with_the_way_out(tmp_path):
+    dates = pd.DataFrame(
+        {"day": pd.date_range("2024-01-01", periods=60), "x": np.arange(60.0)}
+    )
+    model = TabularRegressor(**{**FAST, "max_epochs": 2}).fit(dates, np.arange(60.0))
+    with pytest.raises(NotImplementedError, match="column 'day' is a datetime"):
+        model.export(tmp_path / "dates.onnx")
+    quantile = TabularRegressor(**{**FAST, "max_epochs": 2}, scaler="quantile")
+    quantile.fit(dates[["x"]], np.arange(60.0))
+    with pytest.raises(NotImplementedError, match="scaler='standard'"):
+        quantile.export(tmp_path / "quantile.onnx")
+    images = np.zeros((20, 8, 8, 1), dtype="uint8")
+    images[10:] = 255
+    image_model = ImageClassifier(**{**FAST, "max_epochs": 1})
+    image_model.fit(images, [0] * 10 + [1] * 10)
+    with pytest.raises(NotImplementedError, match="ImageClassifier is not exported"):
+        image_model.export(tmp_path / "image.onnx")
+    with pytest.raises(ValueError, match="format must be 'onnx'"):
+        model.export(tmp_path / "model.pb", format="savedmodel")
