@@ -109,13 +109,13 @@ def _check_onnx(clf, X_test) -> None:
     """The ONNX export, read from this backend's weights, predicts as the model."""
     import onnxruntime
 
+    import autodeep
+    from autodeep.export import onnx_inputs
+
     with tempfile.TemporaryDirectory() as folder:
         path = clf.export(Path(folder) / "model.onnx")
         session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-        feeds = {
-            column: X_test[column].to_numpy(dtype=np.float64).reshape(-1, 1)
-            for column in X_test.columns
-        }
+        feeds = onnx_inputs(X_test, autodeep.onnx_info(path))
         label, proba = session.run(["label", "probabilities"], feeds)
     np.testing.assert_allclose(
         proba,

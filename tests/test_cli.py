@@ -136,3 +136,21 @@ def test_errors_come_before_tensorflow_loads(saved, tmp_path):
     assert out == ["2", "False", "False"] and "is not an autodeep model folder" in err
     out, err = _child(["predict", str(tmp_path / "missing"), str(folder / "test.csv")])
     assert out == ["2", "False", "False"] and "does not exist" in err
+
+
+def test_export_writes_an_onnx_file_that_predicts_as_the_model(
+    saved, cancer_model, capsys
+):
+    ort = pytest.importorskip("onnxruntime")
+    import autodeep
+    from autodeep.export import onnx_inputs
+
+    folder, X_test, _ = saved
+    path = folder / "model.onnx"
+    assert main(["export", str(folder / "model"), "-o", str(path)]) == 0
+    assert f"wrote {path}" in capsys.readouterr().out
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (label,) = session.run(["label"], onnx_inputs(X_test, autodeep.onnx_info(path)))
+    np.testing.assert_array_equal(label, cancer_model.predict(X_test))
+    assert main(["export", str(folder / "no such model")]) == 2
+    assert "no such model" in capsys.readouterr().err

@@ -17,6 +17,7 @@ import pytest
 
 import autodeep
 from autodeep import ImageClassifier, TabularClassifier, TabularRegressor
+from autodeep.export import onnx_inputs as feeds
 from tests.conftest import FAST
 
 ort = pytest.importorskip("onnxruntime")
@@ -28,21 +29,6 @@ EVERY_LAYER = {
     "activation": "gelu",
     "dropout": 0.1,
 }
-
-
-def feeds(X: pd.DataFrame, info: dict) -> dict[str, np.ndarray]:
-    """The ONNX inputs for the rows of ``X``: what docs/deploy.md tells users."""
-    result = {}
-    for entry in info["inputs"]:
-        column = X[entry["name"]]
-        if entry["type"] == "double":
-            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            values = np.array(
-                ["<missing>" if pd.isna(v) else str(v) for v in column], dtype=object
-            )
-        result[entry["name"]] = values.reshape(-1, 1)
-    return result
 
 
 def run(path, X: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -121,6 +107,9 @@ def test_metadata_names_the_schema_classes_and_version(classifier, tmp_path):
         ("member", "categorical", "string"),
     ]
     assert info["validation"]["score"] == pytest.approx(classifier.best_score_)
+    X = mixed_frame(5)[0]
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['age'\]"):
+        feeds(X.drop(columns="age"), info)
 
 
 def test_regressor_predicts_in_the_target_units(diabetes, tmp_path):

@@ -1,0 +1,41 @@
+"""The ONNX inputs for rows of a DataFrame, as an exported graph expects them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autodeep.preprocessing.tabular import MISSING_CATEGORY
+
+
+def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
+    """One ``[rows, 1]`` array per input of an exported graph, from the columns of
+    ``X``: doubles (NaN for missing) for numeric columns, ``str(value)`` for
+    categorical ones (``"<missing>"`` for missing). ``info`` is what
+    :func:`autodeep.onnx_info` returns for the file.
+
+    Examples
+    --------
+    >>> session.run(None, onnx_inputs(X_test, autodeep.onnx_info(path)))  # doctest: +SKIP
+    """
+    names = [entry["name"] for entry in info["inputs"]]
+    missing = [name for name in names if name not in X.columns]
+    if missing:
+        raise ValueError(
+            f"X lacks the column(s) {missing} that the exported model takes; it "
+            f"takes {names}."
+        )
+    result = {}
+    for entry in info["inputs"]:
+        column = X[entry["name"]]
+        if entry["type"] == "double":
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            values = np.array(
+                [MISSING_CATEGORY if pd.isna(v) else str(v) for v in column],
+                dtype=object,
+            )
+        result[entry["name"]] = values.reshape(-1, 1)
+    return result
