@@ -181,6 +181,21 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", default="model.onnx", help="ONNX file to write"
     )
     export.set_defaults(run=_export)
+
+    serve = command(
+        "serve",
+        "answer predictions over HTTP (POST /predict, GET /health) with onnxruntime",
+    )
+    serve.add_argument(
+        "model",
+        help="an .onnx file written by 'autodeep export', or a tabular model folder "
+        "(exported when the server starts)",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -234,6 +249,18 @@ def _export(args: argparse.Namespace) -> int:
     info = autodeep.onnx_info(path)
     inputs = ", ".join(f"{e['name']} ({e['type']})" for e in info["inputs"])
     print(f"wrote {path}: inputs {inputs}; outputs {', '.join(info['outputs'])}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from autodeep.export._serve import serve
+
+    print(
+        f"serving {args.model} on http://{args.host}:{args.port} "
+        "(POST /predict, GET /health; Ctrl+C stops)",
+        flush=True,
+    )
+    serve(args.model, host=args.host, port=args.port)
     return 0
 
 

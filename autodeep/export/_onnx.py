@@ -108,12 +108,19 @@ def onnx_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     import onnx
 
     model = onnx.load_model(os.fspath(path), load_external_data=False)
-    for prop in model.metadata_props:
-        if prop.key == METADATA_KEY:
-            return dict(json.loads(prop.value))
-    raise ValueError(
-        f"{os.fspath(path)!r} is an ONNX file, but not one autodeep wrote."
-    )
+    try:
+        return info_of({prop.key: prop.value for prop in model.metadata_props})
+    except ValueError:
+        raise ValueError(
+            f"{os.fspath(path)!r} is an ONNX file, but not one autodeep wrote."
+        ) from None
+
+
+def info_of(metadata: dict[str, str]) -> dict[str, Any]:
+    """autodeep's record in an ONNX file's metadata properties."""
+    if METADATA_KEY not in metadata:
+        raise ValueError("This ONNX model was not written by autodeep.")
+    return dict(json.loads(metadata[METADATA_KEY]))
 
 
 def _calibrated(graph: Graph, proba: str, temperature: float | None) -> str:
