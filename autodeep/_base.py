@@ -333,10 +333,11 @@ class AutoDeepEstimator(BaseEstimator):
         """Write the fitted predictor, preprocessing included, as one ONNX file.
 
         The graph takes the raw columns (one input per column: numbers as doubles,
-        categories as strings) and returns ``label`` and ``probabilities``
-        (classifiers) or ``prediction`` (regressors), as ``predict`` and
-        ``predict_proba`` do; onnxruntime runs it without autodeep or Keras. Tabular
-        estimators only, so far. See ``docs/deploy.md``.
+        categories as strings) or the images (float32 pixels at the training size)
+        and returns ``label`` and ``probabilities`` (classifiers) or ``prediction``
+        (regressors), as ``predict`` and ``predict_proba`` do; onnxruntime runs it
+        without autodeep or Keras. Tabular and image estimators (not pretrained
+        backbones), so far. See ``docs/deploy.md``.
 
         Parameters
         ----------

@@ -16,7 +16,13 @@ import pandas as pd
 import pytest
 
 import autodeep
-from autodeep import ImageClassifier, TabularClassifier, TabularRegressor
+from autodeep import (
+    ImageClassifier,
+    ImageRegressor,
+    TabularClassifier,
+    TabularRegressor,
+    TextClassifier,
+)
 from autodeep.export import onnx_inputs as feeds
 from tests.conftest import FAST
 
@@ -188,11 +194,74 @@ def test_what_cannot_be_exported_is_refused_with_the_way_out(tmp_path):
     quantile.fit(dates[["x"]], np.arange(60.0))
     with pytest.raises(NotImplementedError, match="scaler='standard'"):
         quantile.export(tmp_path / "quantile.onnx")
-    images = np.zeros((20, 8, 8, 1), dtype="uint8")
-    images[10:] = 255
-    image_model = ImageClassifier(**{**FAST, "max_epochs": 1})
-    image_model.fit(images, [0] * 10 + [1] * 10)
-    with pytest.raises(NotImplementedError, match="ImageClassifier is not exported"):
-        image_model.export(tmp_path / "image.onnx")
+    texts = ["good film", "bad film", "great plot", "awful plot"] * 10
+    text_model = TextClassifier(**{**FAST, "max_epochs": 1})
+    text_model.fit(texts, ["pos", "neg", "pos", "neg"] * 10)
+    with pytest.raises(NotImplementedError, match="TextClassifier is not exported"):
+        text_model.export(tmp_path / "text.onnx")
     with pytest.raises(ValueError, match="format must be 'onnx'"):
         model.export(tmp_path / "model.pb", format="savedmodel")
+
+
+@pytest.mark.parametrize(
+    "space",
+    [
+        # Residual blocks (a branch joined by Add), batch norm, average pooling.
+        {"block": "residual", "stages": 2, "filters": 8, "pooling": "average"},
+        # Depthwise + pointwise convolutions, max pooling of the last map, dense head.
+        {
+            "block": "separable",
+            "stages": 2,
+            "filters": 8,
+            "head": "global_max",
+            "dense_units": 16,
+            "batch_norm": False,
+        },
+    ],
+    ids=["residual", "separable"],
+)
+def test_image_classifier_matches_on_held_out_digits(digit_images, space, tmp_path):
+    X_train, X_test, y_train, _ = digit_images
+    model = ImageClassifier(**{**FAST, "max_epochs": 3}, search_space=space)
+    model.fit(X_train[:500], y_train[:500])
+    path = model.export(tmp_path / "digits.onnx")
+    info = autodeep.onnx_info(path)
+    assert info["inputs"] == [
+        {
+            "name": "image",
+            "kind": "image",
+            "type": "float",
+            "shape": [8, 8, 1],
+            "pixels": "uint8",
+        }
+    ]
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    label, proba = session.run(None, {"image": X_test.astype(np.float32)})
+    np.testing.assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(label, model.predict(X_test))
+
+
+def test_image_regressor_matches(digit_images, tmp_path):
+    X_train, X_test, y_train, _ = digit_images
+    space = {"stages": 1, "filters": 8}
+    model = ImageRegressor(**{**FAST, "max_epochs": 3}, search_space=space)
+    model.fit(X_train[:300], y_train[:300].astype(float))
+    session = ort.InferenceSession(
+        str(model.export(tmp_path / "regressor.onnx")),
+        providers=["CPUExecutionProvider"],
+    )
+    (prediction,) = session.run(None, {"image": X_test.astype(np.float32)})
+    np.testing.assert_allclose(prediction, model.predict(X_test), rtol=1e-5, atol=1e-5)
+
+
+def test_a_layer_without_a_converter_is_named():
+    import keras
+
+    from autodeep.export._graph import Graph
+    from autodeep.export._network import convert
+
+    inputs = keras.Input(shape=(64, 64, 3))
+    resized = keras.layers.Resizing(32, 32, name="resize")(inputs)
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(resized))
+    with pytest.raises(NotImplementedError, match="layer 'resize' \\(Resizing\\)"):
+        convert(Graph(), model, "image")

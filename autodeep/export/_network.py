@@ -43,23 +43,38 @@ def convert(graph: Graph, model: Any, x: str) -> str:
 
 
 def _chain(graph: Graph, model: Any, x: str) -> str:
-    """A network whose layers each take the previous layer's output."""
+    """A functional network, node by node from its input (its layers may branch
+    and join, as residual blocks do)."""
     import keras
 
-    previous = None
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            previous = layer.output
-            continue
-        if layer.input is not previous:
-            raise NotImplementedError(
-                f"ONNX export reads networks whose layers form one chain; layer "
-                f"{layer.name!r} of {model.name!r} does not take the previous "
-                "layer's output."
-            )
-        x = _layer(graph, layer, x)
-        previous = layer.output
-    return x
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise NotImplementedError(
+            f"ONNX export reads networks with one input and one output; "
+            f"{model.name!r} has {len(model.inputs)} and {len(model.outputs)}."
+        )
+    names = {id(model.inputs[0]): x}
+    for depth in sorted(model._nodes_by_depth, reverse=True):
+        for node in model._nodes_by_depth[depth]:
+            operation = node.operation
+            if isinstance(operation, keras.layers.InputLayer):
+                continue
+            inputs = [names[id(tensor)] for tensor in node.input_tensors]
+            if isinstance(operation, keras.Model):
+                raise NotImplementedError(
+                    f"ONNX export does not read the nested network "
+                    f"{operation.name!r} (a pretrained backbone) yet."
+                )
+            if isinstance(operation, keras.layers.Add):
+                out = inputs[0]
+                for other in inputs[1:]:
+                    out = graph.op("Add", out, other)
+            elif isinstance(operation, keras.layers.Concatenate):
+                out = graph.op("Concat", *inputs, axis=int(operation.axis))
+            else:
+                (out,) = inputs
+                out = _layer(graph, operation, out)
+            names[id(node.output_tensors[0])] = out
+    return names[id(model.outputs[0])]
 
 
 def _layer(graph: Graph, layer: Any, x: str) -> str:
@@ -79,6 +94,18 @@ def _layer(graph: Graph, layer: Any, x: str) -> str:
         return _category_embedding(graph, layer, x)
     if isinstance(layer, PeriodicEmbedding):
         return _periodic_embedding(graph, layer, x)
+    if isinstance(layer, keras.layers.Normalization):
+        return _normalization(graph, layer, x)
+    if isinstance(layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D)):
+        return _convolution(graph, layer, x)
+    if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+        return _pooling(graph, layer, x)
+    if isinstance(layer, keras.layers.GlobalAveragePooling2D):
+        return graph.op("ReduceMean", x, axes=[1, 2], keepdims=0)
+    if isinstance(layer, keras.layers.GlobalMaxPooling2D):
+        return graph.op("ReduceMax", x, axes=[1, 2], keepdims=0)
+    if type(layer).__name__.startswith("Random"):
+        return x  # augmentation: active in training only
     raise NotImplementedError(
         f"ONNX export has no converter for the layer {layer.name!r} "
         f"({type(layer).__name__})."
@@ -222,3 +249,84 @@ def _periodic_embedding(graph: Graph, layer: Any, x: str) -> str:
     if total == n:
         return flat
     return graph.op("Concat", flat, _columns(graph, x, n, total), axis=-1)
+
+
+# -- images: NHWC values, each convolution and pooling wrapped in transposes ------------
+
+TO_NCHW, TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
+
+
+def _normalization(graph: Graph, layer: Any, x: str) -> str:
+    """Keras' ``(x - mean) / max(sqrt(variance), epsilon)`` on the last axis."""
+    import keras
+
+    mean = _value(layer.mean).reshape(-1)
+    spread = np.maximum(
+        np.sqrt(_value(layer.variance).reshape(-1)), keras.config.epsilon()
+    )
+    out = graph.op("Sub", x, graph.const(mean.astype(np.float32), "mean"))
+    return graph.op("Div", out, graph.const(spread.astype(np.float32), "std"))
+
+
+def _padding(layer: Any) -> str:
+    if layer.padding == "same":
+        return "SAME_UPPER"  # as TensorFlow: the extra row and column at the end
+    if layer.padding == "valid":
+        return "VALID"
+    raise NotImplementedError(
+        f"ONNX export has no converter for padding {layer.padding!r} ({layer.name!r})."
+    )
+
+
+def _convolution(graph: Graph, layer: Any, x: str) -> str:
+    import keras
+
+    if layer.data_format != "channels_last":
+        raise NotImplementedError(f"{layer.name!r} is not channels_last.")
+    settings: dict[str, Any] = {
+        "auto_pad": _padding(layer),
+        "strides": list(layer.strides),
+        "dilations": list(layer.dilation_rate),
+    }
+    nchw = graph.op("Transpose", x, perm=TO_NCHW)
+    if isinstance(layer, keras.layers.SeparableConv2D):
+        depthwise = _value(layer.depthwise_kernel)  # (kh, kw, in, multiplier)
+        kh, kw, channels, multiplier = depthwise.shape
+        weights = depthwise.transpose(2, 3, 0, 1).reshape(
+            channels * multiplier, 1, kh, kw
+        )
+        nchw = graph.op(
+            "Conv",
+            nchw,
+            graph.const(weights, "depthwise_kernel"),
+            group=int(channels),
+            kernel_shape=[int(kh), int(kw)],
+            **settings,
+        )
+        kernel = _value(layer.pointwise_kernel)
+        settings = {"strides": [1, 1]}
+    else:
+        kernel = _value(layer.kernel)  # (kh, kw, in / groups, out)
+        settings["group"] = int(layer.groups)
+    inputs = [nchw, graph.const(kernel.transpose(3, 2, 0, 1), "conv_kernel")]
+    if layer.use_bias:
+        inputs.append(graph.const(_value(layer.bias), "conv_bias"))
+    out = graph.op("Conv", *inputs, kernel_shape=list(kernel.shape[:2]), **settings)
+    out = graph.op("Transpose", out, perm=TO_NHWC)
+    return activation(graph, _activation_name(layer.activation), out)
+
+
+def _pooling(graph: Graph, layer: Any, x: str) -> str:
+    import keras
+
+    settings: dict[str, Any] = {
+        "kernel_shape": list(layer.pool_size),
+        "strides": list(layer.strides),
+        "auto_pad": _padding(layer),
+    }
+    nchw = graph.op("Transpose", x, perm=TO_NCHW)
+    if isinstance(layer, keras.layers.MaxPooling2D):
+        out = graph.op("MaxPool", nchw, **settings)
+    else:  # padded positions do not count, as in TensorFlow
+        out = graph.op("AveragePool", nchw, count_include_pad=0, **settings)
+    return graph.op("Transpose", out, perm=TO_NHWC)

@@ -22,20 +22,23 @@ def to_onnx(estimator: Any) -> Any:
 
     check_is_fitted(estimator, "model_")
     kind = type(estimator).__name__
-    if kind not in ("TabularClassifier", "TabularRegressor"):
-        raise NotImplementedError(
-            f"ONNX export covers TabularClassifier and TabularRegressor so far; "
-            f"{kind} is not exported yet. Keep it in autodeep's own format "
-            "(est.save(path), autodeep.load(path))."
-        )
     graph = Graph()
-    features = _tabular.convert(graph, estimator.preprocessor_)
+    if kind in ("TabularClassifier", "TabularRegressor"):
+        features = _tabular.convert(graph, estimator.preprocessor_)
+        schema = _tabular.input_schema(estimator.preprocessor_)
+    elif kind in ("ImageClassifier", "ImageRegressor"):
+        features, schema = _image_input(graph, estimator.preprocessor_)
+    else:
+        raise NotImplementedError(
+            f"ONNX export covers tabular and image estimators so far; {kind} is not "
+            "exported yet. Keep it in autodeep's own format (est.save(path), "
+            "autodeep.load(path))."
+        )
     outputs = graph.op(
         "Cast",
         _network.convert(graph, estimator.model_, features),
         to=TensorProto.DOUBLE,
     )
-    schema = _tabular.input_schema(estimator.preprocessor_)
     info: dict[str, Any] = {
         "autodeep_version": _version(),
         "estimator": kind,
@@ -121,6 +124,27 @@ def info_of(metadata: dict[str, str]) -> dict[str, Any]:
     if METADATA_KEY not in metadata:
         raise ValueError("This ONNX model was not written by autodeep.")
     return dict(json.loads(metadata[METADATA_KEY]))
+
+
+def _image_input(graph: Graph, preprocessor: Any) -> tuple[str, list[dict[str, Any]]]:
+    """One float32 input of images at the training size, as the network reads them."""
+    from onnx import TensorProto
+
+    height, width = (int(v) for v in preprocessor.image_size_)
+    channels = int(preprocessor.channels_)
+    name = graph.add_input(
+        "image", TensorProto.FLOAT, ["batch", height, width, channels]
+    )
+    schema = [
+        {
+            "name": "image",
+            "kind": "image",
+            "type": "float",
+            "shape": [height, width, channels],
+            "pixels": str(getattr(preprocessor, "pixel_dtype_", "float32")),
+        }
+    ]
+    return name, schema
 
 
 def _calibrated(graph: Graph, proba: str, temperature: float | None) -> str:
