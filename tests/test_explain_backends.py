@@ -205,6 +205,28 @@ def check_image(backend: str) -> None:
             f"every {method} map is zero",
         )
     _check_image_robustness(clf, images[600:700], y[600:700])
+    _check_image_onnx(clf, images[600:700])
+
+
+def _check_image_onnx(clf, images) -> None:
+    """The CNN's ONNX export, read from this backend's weights, predicts as it."""
+    import tempfile
+    from pathlib import Path
+
+    import onnxruntime
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = clf.export(Path(folder) / "digits.onnx")
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        label, proba = session.run(None, {"image": images.astype(np.float32)})
+    np.testing.assert_allclose(
+        proba,
+        clf.predict_proba(images),
+        rtol=0,
+        atol=1e-5,
+        err_msg="ONNX probabilities differ from predict_proba",
+    )
+    np.testing.assert_array_equal(label, clf.predict(images))
 
 
 def _check_image_robustness(clf, images, labels) -> None:

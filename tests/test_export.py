@@ -128,6 +128,7 @@ def test_regressor_predicts_in_the_target_units(diabetes, tmp_path):
     np.testing.assert_allclose(outputs["prediction"], model.predict(X_test), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_an_ensemble_exports_as_one_graph(mixed, tmp_path):
     from autodeep._ensemble import combine
 
@@ -183,6 +184,7 @@ def test_a_fresh_process_without_tensorflow_predicts_the_same(
     )
 
 
+@pytest.mark.slow
 def test_what_cannot_be_exported_is_refused_with_the_way_out(tmp_path):
     dates = pd.DataFrame(
         {"day": pd.date_range("2024-01-01", periods=60), "x": np.arange(60.0)}
@@ -203,6 +205,7 @@ def test_what_cannot_be_exported_is_refused_with_the_way_out(tmp_path):
         model.export(tmp_path / "model.pb", format="savedmodel")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "space",
     [
@@ -241,6 +244,7 @@ def test_image_classifier_matches_on_held_out_digits(digit_images, space, tmp_pa
     np.testing.assert_array_equal(label, model.predict(X_test))
 
 
+@pytest.mark.slow
 def test_image_regressor_matches(digit_images, tmp_path):
     X_train, X_test, y_train, _ = digit_images
     space = {"stages": 1, "filters": 8}

@@ -19,6 +19,9 @@ from autodeep import TabularClassifier
 from tests.conftest import FAST
 from tests.test_export import mixed_frame
 
+# A fit, a server process and real requests: end to end, with the slow tests.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("onnxruntime")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
