@@ -264,8 +264,30 @@ def test_a_layer_without_a_converter_is_named():
     from autodeep.export._graph import Graph
     from autodeep.export._network import convert
 
-    inputs = keras.Input(shape=(64, 64, 3))
-    resized = keras.layers.Resizing(32, 32, name="resize")(inputs)
-    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(resized))
-    with pytest.raises(NotImplementedError, match="layer 'resize' \\(Resizing\\)"):
+    inputs = keras.Input(shape=(8, 8, 3))
+    larger = keras.layers.UpSampling2D(name="upsample")(inputs)
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(larger))
+    with pytest.raises(NotImplementedError, match="'upsample' \\(UpSampling2D\\)"):
         convert(Graph(), model, "image")
+
+
+@pytest.mark.slow
+def test_an_image_model_that_resizes_inside_matches(digit_images, tmp_path):
+    # 72x72 images get a `resolution` dimension: 64 puts a Resizing layer (bilinear,
+    # antialiased) in front of the convolutions.
+    X_train, X_test, y_train, _ = digit_images
+    big_train, big_test = (
+        np.kron(x, np.ones((1, 9, 9, 1), "uint8"))
+        for x in (X_train[:300], X_test[:100])
+    )
+    space = {"stages": 1, "filters": 8, "resolution": 64}
+    model = ImageClassifier(**{**FAST, "max_epochs": 2}, search_space=space)
+    model.fit(big_train, y_train[:300])
+    assert any(layer.name == "resize" for layer in model.model_.layers)
+    session = ort.InferenceSession(
+        str(model.export(tmp_path / "resized.onnx")),
+        providers=["CPUExecutionProvider"],
+    )
+    label, proba = session.run(None, {"image": big_test.astype(np.float32)})
+    np.testing.assert_allclose(proba, model.predict_proba(big_test), rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(label, model.predict(big_test))

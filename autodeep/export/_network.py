@@ -104,6 +104,8 @@ def _layer(graph: Graph, layer: Any, x: str) -> str:
         return graph.op("ReduceMean", x, axes=[1, 2], keepdims=0)
     if isinstance(layer, keras.layers.GlobalMaxPooling2D):
         return graph.op("ReduceMax", x, axes=[1, 2], keepdims=0)
+    if isinstance(layer, keras.layers.Resizing):
+        return _resizing(graph, layer, x)
     if type(layer).__name__.startswith("Random"):
         return x  # augmentation: active in training only
     raise NotImplementedError(
@@ -330,3 +332,43 @@ def _pooling(graph: Graph, layer: Any, x: str) -> str:
     else:  # padded positions do not count, as in TensorFlow
         out = graph.op("AveragePool", nchw, count_include_pad=0, **settings)
     return graph.op("Transpose", out, perm=TO_NHWC)
+
+
+def _resizing(graph: Graph, layer: Any, x: str) -> str:
+    """A resize of fixed sizes is linear and works on each axis on its own: the
+    layer's own output on one-hot images gives its matrix for the rows and for the
+    columns, and the graph applies the two (``out = R_h image R_w^T`` per channel)."""
+    import keras
+
+    if getattr(layer, "crop_to_aspect_ratio", False) or getattr(
+        layer, "pad_to_aspect_ratio", False
+    ):
+        raise NotImplementedError(
+            f"ONNX export resizes without cropping or padding; {layer.name!r} "
+            "crops or pads to the aspect ratio."
+        )
+    _, height, width, _ = layer.input.shape
+    out_height, out_width = int(layer.height), int(layer.width)
+
+    def matrix(size: int, out_size: int, axis: int) -> np.ndarray:
+        # One one-hot image per input position, resized along ``axis`` only.
+        basis = np.eye(size, dtype=np.float32)
+        shape = (size, size, 1, 1) if axis == 1 else (size, 1, size, 1)
+        resize = keras.layers.Resizing(
+            out_size if axis == 1 else 1,
+            1 if axis == 1 else out_size,
+            interpolation=layer.interpolation,
+            antialias=layer.antialias,
+        )
+        result = keras.ops.convert_to_numpy(resize(basis.reshape(shape)))
+        return result.reshape(size, out_size).T.astype(np.float32)  # (out, in)
+
+    rows = matrix(int(height), out_height, 1)
+    columns = matrix(int(width), out_width, 2)
+    return graph.op(
+        "Einsum",
+        x,
+        graph.const(rows, "resize_rows"),
+        graph.const(columns, "resize_columns"),
+        equation="nhwc,ah,bw->nabc",
+    )
