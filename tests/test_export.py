@@ -186,14 +186,10 @@ def test_a_fresh_process_without_tensorflow_predicts_the_same(
 
 @pytest.mark.slow
 def test_what_cannot_be_exported_is_refused_with_the_way_out(tmp_path):
-    dates = pd.DataFrame(
-        {"day": pd.date_range("2024-01-01", periods=60), "x": np.arange(60.0)}
-    )
+    dates = pd.DataFrame({"x": np.arange(60.0)})
     model = TabularRegressor(**{**FAST, "max_epochs": 2}).fit(dates, np.arange(60.0))
-    with pytest.raises(NotImplementedError, match="column 'day' is a datetime"):
-        model.export(tmp_path / "dates.onnx")
     quantile = TabularRegressor(**{**FAST, "max_epochs": 2}, scaler="quantile")
-    quantile.fit(dates[["x"]], np.arange(60.0))
+    quantile.fit(dates, np.arange(60.0))
     with pytest.raises(NotImplementedError, match="scaler='standard'"):
         quantile.export(tmp_path / "quantile.onnx")
     texts = ["good film", "bad film", "great plot", "awful plot"] * 10
@@ -291,3 +287,81 @@ def test_an_image_model_that_resizes_inside_matches(digit_images, tmp_path):
     label, proba = session.run(None, {"image": big_test.astype(np.float32)})
     np.testing.assert_allclose(proba, model.predict_proba(big_test), rtol=0, atol=1e-5)
     np.testing.assert_array_equal(label, model.predict(big_test))
+
+
+def test_datetime_parts_match_the_preprocessor():
+    from onnx import TensorProto
+
+    from autodeep.export._feeds import seconds_since_epoch
+    from autodeep.export._graph import Graph
+    from autodeep.export._tabular import _datetime_parts
+    from autodeep.preprocessing.tabular import _datetime_features
+
+    rng = np.random.default_rng(0)
+    # 1850-2150: leap years, century years (1900, 2100 not leap, 2000 leap), pre-1970.
+    stamps = pd.to_datetime(rng.integers(-3.8e9, 5.7e9, 2000), unit="s")
+    stamps = pd.Series(stamps).where(rng.random(2000) > 0.05)  # some missing
+    edges = pd.Series(
+        [
+            pd.Timestamp(2000, 2, 29, 23, 59, 59),
+            pd.Timestamp(1900, 3, 1),
+            pd.Timestamp(1969, 12, 31, 23),
+            pd.Timestamp(2100, 2, 28, 12, 30),
+        ]
+    )
+    stamps = pd.concat([stamps, edges], ignore_index=True)
+    graph = Graph()
+    graph.add_input("when", TensorProto.DOUBLE, ["batch", 1])
+    parts = _datetime_parts(graph, "when", "when")
+    for name, value in parts.items():
+        graph.rename(value, name + "_out")
+        graph.add_output(name + "_out", TensorProto.DOUBLE, ["batch", 1])
+    session = ort.InferenceSession(
+        graph.model("dates", {}).SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    seconds = seconds_since_epoch(stamps).reshape(-1, 1)
+    got = dict(zip(parts, session.run(None, {"when": seconds}), strict=True))
+    expected = _datetime_features("when", stamps)
+    for name, values in expected.items():
+        np.testing.assert_allclose(got[name][:, 0], values, rtol=1e-12, err_msg=name)
+
+
+def test_a_model_with_a_datetime_column_matches(tmp_path):
+    rng = np.random.default_rng(0)
+    when = pd.Series(pd.to_datetime(rng.integers(1.0e9, 1.7e9, 400), unit="s"))
+    X = pd.DataFrame(
+        {"when": when.where(rng.random(400) > 0.1), "x": rng.normal(size=400)}
+    )
+    y = X["x"] + (when.dt.month > 6) + 0.1 * when.dt.hour
+    model = TabularRegressor(**FAST).fit(X.iloc[:300], y.iloc[:300])
+    outputs = run(model.export(tmp_path / "dates.onnx"), X.iloc[300:])
+    np.testing.assert_allclose(
+        outputs["prediction"], model.predict(X.iloc[300:]), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_json_records_become_the_graph_inputs():
+    from autodeep.export._serve import BadRequest, records_to_inputs
+
+    info = {
+        "inputs": [
+            {"name": "when", "kind": "datetime", "type": "double"},
+            {"name": "x", "kind": "numeric", "type": "double"},
+            {"name": "city", "kind": "categorical", "type": "string"},
+        ]
+    }
+    records = [
+        {"when": "1970-01-02T01:00:00Z", "x": 2, "city": "north"},
+        {"when": None, "x": None, "city": None},
+    ]
+    inputs = records_to_inputs(records, info)
+    np.testing.assert_array_equal(inputs["when"][:, 0], [90000.0, np.nan])
+    np.testing.assert_array_equal(inputs["x"][:, 0], [2.0, np.nan])
+    assert inputs["city"][:, 0].tolist() == ["north", "<missing>"]
+    for bad, message in [
+        ({"when": "soon", "x": 1, "city": "a"}, "'soon' is not a date"),
+        ({"when": None, "x": True, "city": "a"}, "True is not a number"),
+        ({"when": None, "x": 1, "city": ["a"]}, "a category must be one value"),
+    ]:
+        with pytest.raises(BadRequest, match=message):
+            records_to_inputs([bad], info)

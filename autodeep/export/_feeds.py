@@ -12,7 +12,8 @@ from autodeep.preprocessing.tabular import MISSING_CATEGORY
 
 def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
     """One ``[rows, 1]`` array per input of an exported graph, from the columns of
-    ``X``: doubles (NaN for missing) for numeric columns, ``str(value)`` for
+    ``X``: doubles (NaN for missing) for numeric columns, seconds since 1970-01-01
+    UTC for datetime columns (as ``predict`` reads them), ``str(value)`` for
     categorical ones (``"<missing>"`` for missing). ``info`` is what
     :func:`autodeep.onnx_info` returns for the file.
 
@@ -30,7 +31,9 @@ def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
     result = {}
     for entry in info["inputs"]:
         column = X[entry["name"]]
-        if entry["type"] == "double":
+        if entry["kind"] == "datetime":
+            values = seconds_since_epoch(column)
+        elif entry["type"] == "double":
             values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
             values = np.array(
@@ -39,3 +42,15 @@ def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
             )
         result[entry["name"]] = values.reshape(-1, 1)
     return result
+
+
+def seconds_since_epoch(values: Any) -> np.ndarray:
+    """Dates (or text ``predict`` would read as dates) as seconds since 1970-01-01
+    UTC, NaN where missing or unreadable; naive times count as UTC, as in fit."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        times = pd.to_datetime(pd.Series(values), errors="coerce", utc=True)
+    seconds = (times - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(seconds=1)
+    return seconds.to_numpy(dtype=np.float64, na_value=np.nan)

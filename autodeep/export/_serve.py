@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from autodeep.export._feeds import seconds_since_epoch
 from autodeep.preprocessing.tabular import MISSING_CATEGORY
 
 MAX_BODY_BYTES = 10 * 2**20
@@ -40,7 +41,7 @@ def records_to_inputs(payload: Any, info: dict[str, Any]) -> dict[str, np.ndarra
             'Send a non-empty JSON list of records, [{"column": value, ...}, ...], '
             'or {"records": [...]}.',
         )
-    schema = {entry["name"]: entry["type"] for entry in info["inputs"]}
+    schema = {entry["name"]: entry["kind"] for entry in info["inputs"]}
     columns: dict[str, list[Any]] = {name: [] for name in schema}
     for row, record in enumerate(records):
         if not isinstance(record, dict):
@@ -62,14 +63,25 @@ def records_to_inputs(payload: Any, info: dict[str, Any]) -> dict[str, np.ndarra
             columns[name].append(_value(record[name], kind, row, name))
     return {
         name: np.array(
-            values, dtype=np.float64 if schema[name] == "double" else object
+            values, dtype=object if schema[name] == "categorical" else np.float64
         ).reshape(-1, 1)
         for name, values in columns.items()
     }
 
 
 def _value(value: Any, kind: str, row: int, name: str) -> Any:
-    if kind == "double":
+    if kind == "datetime":
+        if value is None:
+            return math.nan
+        seconds = seconds_since_epoch([value])[0] if isinstance(value, str) else None
+        if seconds is None or math.isnan(seconds):
+            raise BadRequest(
+                422,
+                f"Record {row}, column {name!r}: {value!r} is not a date; send text "
+                'such as "2024-05-31" or "2024-05-31T14:00:00Z" (null if missing).',
+            )
+        return float(seconds)
+    if kind == "numeric":
         if value is None:
             return math.nan
         if isinstance(value, bool) or not isinstance(value, (int, float)):

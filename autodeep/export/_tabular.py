@@ -1,7 +1,8 @@
 """A fitted :class:`~autodeep.preprocessing.TabularPreprocessor` as ONNX nodes.
 
 The graph takes one input per original column, ``[batch, 1]`` each: numeric columns
-as doubles (NaN for missing), categorical columns as strings, each value written as
+as doubles (NaN for missing), datetime columns as seconds since 1970-01-01 UTC
+(doubles, NaN for missing), categorical columns as strings, each value written as
 ``str(value)`` (what ``predict`` compares with the categories seen at fit; a missing
 value is the string ``"<missing>"``). It computes the numeric part in double precision
 as scikit-learn does (imputation with missing-value indicators, then the scaler),
@@ -25,22 +26,14 @@ DOUBLE, STRING = TensorProto.DOUBLE, TensorProto.STRING
 
 def input_schema(preprocessor: Any) -> list[dict[str, str]]:
     """One entry per original column: its name, kind and the ONNX input type."""
-    schema = []
-    for column, kind in preprocessor.column_kinds_.items():
-        if kind == "datetime":
-            raise NotImplementedError(
-                f"ONNX export cannot parse dates yet: column {column!r} is a datetime "
-                "column. Turn it into numbers (for example days since a fixed date) "
-                "before fit, or keep this model in autodeep's own format (save/load)."
-            )
-        schema.append(
-            {
-                "name": str(column),
-                "kind": kind,
-                "type": "double" if kind == "numeric" else "string",
-            }
-        )
-    return schema
+    return [
+        {
+            "name": str(column),
+            "kind": kind,
+            "type": "string" if kind == "categorical" else "double",
+        }
+        for column, kind in preprocessor.column_kinds_.items()
+    ]
 
 
 def convert(graph: Graph, preprocessor: Any) -> str:
@@ -48,7 +41,11 @@ def convert(graph: Graph, preprocessor: Any) -> str:
     inputs = {}
     for entry in input_schema(preprocessor):
         elem = DOUBLE if entry["type"] == "double" else STRING
-        inputs[entry["name"]] = graph.add_input(entry["name"], elem, ["batch", 1])
+        name = graph.add_input(entry["name"], elem, ["batch", 1])
+        if entry["kind"] == "datetime":
+            inputs.update(_datetime_parts(graph, entry["name"], name))
+        else:
+            inputs[entry["name"]] = name
     transformer = preprocessor.column_transformer_
     parts = []
     for name, fitted, columns in transformer.transformers_:
@@ -65,6 +62,78 @@ def convert(graph: Graph, preprocessor: Any) -> str:
         raise NotImplementedError("ONNX export found no columns to transform.")
     features = parts[0] if len(parts) == 1 else graph.op("Concat", *parts, axis=1)
     return graph.op("Cast", features, to=TensorProto.FLOAT, hint="features")
+
+
+def _datetime_parts(graph: Graph, column: str, seconds: str) -> dict[str, str]:
+    """The parts ``TabularPreprocessor`` takes from a datetime column, from seconds
+    since 1970-01-01 UTC: elapsed days, then year, month, day, day of the week and
+    hour of the UTC date (the civil date from a day count: H. Hinnant's algorithm, in
+    doubles with Floor so that NaN, a missing date, stays NaN in every part)."""
+
+    def c(value: float) -> str:
+        return graph.const(np.float64(value))
+
+    def floor_div(x: str, by: float) -> str:
+        return graph.op("Floor", graph.op("Div", x, c(by)))
+
+    def minus(x: str, y: str) -> str:
+        return graph.op("Sub", x, y)
+
+    def times(x: str, by: float) -> str:
+        return graph.op("Mul", x, c(by))
+
+    elapsed = graph.op("Div", seconds, c(86400.0))
+    day = graph.op("Floor", elapsed)
+    hour = floor_div(minus(seconds, times(day, 86400.0)), 3600.0)
+    # 1970-01-01 was a Thursday (3, counting Monday as 0).
+    weekday = minus(
+        graph.op("Add", day, c(3.0)),
+        times(floor_div(graph.op("Add", day, c(3.0)), 7.0), 7.0),
+    )
+    z = graph.op("Add", day, c(719468.0))
+    era = floor_div(z, 146097.0)
+    doe = minus(z, times(era, 146097.0))
+    yoe = floor_div(
+        minus(
+            graph.op(
+                "Add", minus(doe, floor_div(doe, 1460.0)), floor_div(doe, 36524.0)
+            ),
+            floor_div(doe, 146096.0),
+        ),
+        365.0,
+    )
+    doy = minus(
+        doe,
+        minus(
+            graph.op("Add", times(yoe, 365.0), floor_div(yoe, 4.0)),
+            floor_div(yoe, 100.0),
+        ),
+    )
+    mp = floor_div(graph.op("Add", times(doy, 5.0), c(2.0)), 153.0)
+    day_of_month = graph.op(
+        "Add",
+        minus(doy, floor_div(graph.op("Add", times(mp, 153.0), c(2.0)), 5.0)),
+        c(1.0),
+    )
+    late = graph.op("Cast", graph.op("GreaterOrEqual", mp, c(10.0)), to=DOUBLE)
+    month = minus(graph.op("Add", mp, c(3.0)), times(late, 12.0))
+    early = graph.op("Cast", graph.op("LessOrEqual", month, c(2.0)), to=DOUBLE)
+    year = graph.op("Add", graph.op("Add", yoe, times(era, 400.0)), early)
+    parts = {
+        "elapsed_days": elapsed,
+        "year": year,
+        "month": month,
+        "day": day_of_month,
+        "dayofweek": weekday,
+        "hour": hour,
+    }
+    missing = graph.op("IsNaN", seconds)
+    nan = c(np.nan)
+    # A comparison with NaN is false: put NaN back where the date is missing.
+    return {
+        f"{column}__{part}": graph.op("Where", missing, nan, value)
+        for part, value in parts.items()
+    }
 
 
 def _numeric(graph: Graph, pipeline: Any, values: list[str]) -> str:
