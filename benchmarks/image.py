@@ -13,6 +13,7 @@ Run from the repository root (about 10 minutes on a 2-core CPU)::
 
     python benchmarks/image.py
     python benchmarks/image.py --trials 5 --epochs 10 --predict-images 20000
+    python benchmarks/image.py --scoring balanced_accuracy --accuracy-only
 """
 
 from __future__ import annotations
@@ -67,14 +68,19 @@ def write_pngs(images: np.ndarray, folder: Path, copies: int = 1) -> list[str]:
 def accuracy(args: argparse.Namespace, splits: list[np.ndarray]) -> ImageClassifier:
     X_train, X_test, y_train, y_test = splits
     start = time.perf_counter()
-    clf = ImageClassifier(max_trials=args.trials, random_state=0, verbose=0)
+    clf = ImageClassifier(
+        max_trials=args.trials, random_state=0, verbose=0, scoring=args.scoring
+    )
     clf.fit(X_train, y_train)
     deep_seconds = time.perf_counter() - start
     start = time.perf_counter()
     baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
     baseline.fit(X_train.reshape(len(X_train), -1), y_train)
     base_seconds = time.perf_counter() - start
-    print(f"## Digits, stratified 75/25 split (autodeep max_trials={args.trials})\n")
+    print(
+        f"## Digits, stratified 75/25 split (autodeep max_trials={args.trials}, "
+        f"scoring={args.scoring})\n"
+    )
     table(
         ["model", "test accuracy", "fit seconds"],
         [
@@ -162,12 +168,21 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=10, help="throughput epochs")
     parser.add_argument("--predict-images", type=int, default=20000)
+    parser.add_argument(
+        "--scoring", default=None, help="autodeep's scoring= (default: the loss)"
+    )
+    parser.add_argument(
+        "--accuracy-only", action="store_true", help="skip throughput and memory"
+    )
     args = parser.parse_args()
 
     X, y = load_digits(return_X_y=True)
     images = (X.reshape(-1, 8, 8) * 16).clip(0, 255).astype(np.uint8)
     splits = train_test_split(images, y, test_size=0.25, stratify=y, random_state=0)
     clf = accuracy(args, splits)
+    if args.accuracy_only:
+        print(machine(["tensorflow", "keras", "optuna", "pillow"]))
+        return
     with tempfile.TemporaryDirectory(prefix="autodeep-bench-") as tmp:
         folder = Path(tmp)
         from_disk = throughput(args, clf.best_params_, splits[0], splits[2], folder)

@@ -50,6 +50,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--time-budget", type=float, default=None)
+    parser.add_argument(
+        "--scoring", default=None, help="autodeep's scoring= (default: the loss)"
+    )
     args = parser.parse_args()
 
     texts, labels = load_movie_sentences()
@@ -58,7 +61,11 @@ def main() -> None:
     )
     start = time.perf_counter()
     clf = TextClassifier(
-        max_trials=args.trials, time_budget=args.time_budget, random_state=0, verbose=1
+        max_trials=args.trials,
+        time_budget=args.time_budget,
+        random_state=0,
+        verbose=1,
+        scoring=args.scoring,
     ).fit(X_train, y_train)
     deep_seconds = time.perf_counter() - start
     start = time.perf_counter()
@@ -76,7 +83,7 @@ def main() -> None:
     print("| model | test accuracy | fit seconds |")
     print("|---|---|---|")
     print(
-        f"| autodeep TextClassifier ({args.trials} trials) | "
+        f"| autodeep TextClassifier ({args.trials} trials, scoring={args.scoring}) | "
         f"{clf.score(X_test, y_test):.4f} | {deep_seconds:.1f} |"
     )
     print(

@@ -14,7 +14,8 @@ METADATA_KEY = "autodeep"
 
 
 def to_onnx(estimator: Any) -> Any:
-    """The ``onnx.ModelProto`` of a fitted tabular estimator (see :func:`export`)."""
+    """The ``onnx.ModelProto`` of a fitted tabular or image estimator (see
+    :func:`export`)."""
     from onnx import TensorProto
     from sklearn.utils.validation import check_is_fitted
 
@@ -39,15 +40,15 @@ def to_onnx(estimator: Any) -> Any:
         _network.convert(graph, estimator.model_, features),
         to=TensorProto.DOUBLE,
     )
+    scoring = getattr(estimator, "scoring", None)
     info: dict[str, Any] = {
         "autodeep_version": _version(),
         "estimator": kind,
         "inputs": schema,
         "validation": {
             "score": _number(getattr(estimator, "best_score_", None)),
-            "scoring": getattr(estimator, "scoring", None)
-            if isinstance(getattr(estimator, "scoring", None), str)
-            else None,
+            # A callable scorer has no name to record.
+            "scoring": scoring if isinstance(scoring, str) else None,
         },
     }
     if hasattr(estimator, "classes_"):
@@ -177,13 +178,10 @@ def _labels(classes: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _plain(value: Any) -> Any:
-    return (
-        value.item()
-        if isinstance(value, np.generic)
-        else str(value)
-        if not isinstance(value, (int, float, bool, str))
-        else value
-    )
+    """A class label as JSON can hold it."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value if isinstance(value, (int, float, bool, str)) else str(value)
 
 
 def _number(value: Any) -> float | None:
