@@ -178,5 +178,21 @@ def _check_save(backend: str, clf, X_test) -> None:
     )
 
 
+def check_calibration(backend: str) -> None:
+    """The calibration known-answer test (tests/test_calibration.py) on this backend:
+    an overconfident network's held-out ECE falls by at least half.
+
+    By hand only (``python -m tests.test_backends torch calibration``): it passes on
+    PyTorch, but on JAX the same settings train a network that is not overconfident
+    (its best epoch by accuracy comes early: ECE 0.032 before calibration), so the
+    test's premise does not hold there; settings that overfit on JAX do not on
+    TensorFlow. A premise that holds on every backend is still to be found."""
+    from tests.test_calibration import calibrates_an_overconfident_network, wide_problem
+
+    calibrates_an_overconfident_network(*wide_problem())
+
+
 if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1:], {"fit": check_fit}))
+    sys.exit(
+        child_main(sys.argv[1:], {"fit": check_fit, "calibration": check_calibration})
+    )
