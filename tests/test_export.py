@@ -365,3 +365,9 @@ def test_json_records_become_the_graph_inputs():
     ]:
         with pytest.raises(BadRequest, match=message):
             records_to_inputs([bad], info)
+
+
+def test_a_missing_onnx_package_names_the_install_command(classifier, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now fails
+    with pytest.raises(ImportError, match=r'pip install "autodeep\[onnx\]"'):
+        classifier.export("never.onnx")

@@ -16,8 +16,10 @@ METADATA_KEY = "autodeep"
 def to_onnx(estimator: Any) -> Any:
     """The ``onnx.ModelProto`` of a fitted tabular or image estimator (see
     :func:`export`)."""
-    from onnx import TensorProto
     from sklearn.utils.validation import check_is_fitted
+
+    _require("onnx", "onnx")
+    from onnx import TensorProto
 
     from autodeep.export import _network, _tabular
 
@@ -91,9 +93,9 @@ def to_onnx(estimator: Any) -> Any:
 
 def export(estimator: Any, path: str | os.PathLike[str]) -> str:
     """Write ``estimator`` as one ONNX file at ``path``; the path written."""
+    model = to_onnx(estimator)  # first: it names the install command without onnx
     import onnx
 
-    model = to_onnx(estimator)
     path = os.fspath(path)
     onnx.save_model(model, path)
     return path
@@ -186,6 +188,19 @@ def _plain(value: Any) -> Any:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _require(module: str, extra: str) -> None:
+    """Fail with the install command when an optional dependency is missing."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f"ONNX export needs the {module!r} package, which is not installed: "
+            f'pip install "autodeep[{extra}]" (or pip install {module}).'
+        ) from None
 
 
 def _version() -> str:

@@ -164,6 +164,10 @@ def _too_large(limit: int) -> str:
 
 def serve(model: str, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve a model folder (exported on the fly) or an ``.onnx`` file until stopped."""
+    from autodeep.export._onnx import _require
+
+    for module in ("onnxruntime", "fastapi", "uvicorn"):
+        _require(module, "serve")
     import uvicorn
 
     source: bytes | str = model
