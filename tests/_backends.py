@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,7 @@ __all__ = [
     "BACKENDS",
     "REQUIRE_BACKENDS",
     "check",
+    "check_onnx_matches",
     "child_main",
     "require_framework",
     "run_check",
@@ -97,6 +99,29 @@ def check(condition: bool, message: str) -> None:
     statements vanish under ``python -O``)."""
     if not condition:
         raise AssertionError(message)
+
+
+def check_onnx_matches(clf: Any, X: Any, inputs: Callable[[str], dict]) -> None:
+    """``clf``'s ONNX export, read from this backend's weights and run by
+    onnxruntime on ``inputs(path)``, gives ``predict_proba`` within 1e-5 and the
+    labels of ``predict`` on the rows ``X``."""
+    import tempfile
+
+    import numpy as np
+    import onnxruntime
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = clf.export(Path(folder) / "model.onnx")
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        label, proba = session.run(["label", "probabilities"], inputs(path))
+    np.testing.assert_allclose(
+        proba,
+        clf.predict_proba(X),
+        rtol=0,
+        atol=1e-5,
+        err_msg="ONNX probabilities differ from predict_proba",
+    )
+    np.testing.assert_array_equal(label, clf.predict(X))
 
 
 def _check_backend(backend: str) -> None:

@@ -23,6 +23,7 @@ from tests._backends import (
     BACKENDS,
     REQUIRE_BACKENDS,
     check,
+    check_onnx_matches,
     child_main,
     require_framework,
     run_check,
@@ -107,24 +108,12 @@ def check_fit(backend: str) -> None:
 
 def _check_onnx(clf, X_test) -> None:
     """The ONNX export, read from this backend's weights, predicts as the model."""
-    import onnxruntime
-
     import autodeep
     from autodeep.export import onnx_inputs
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = clf.export(Path(folder) / "model.onnx")
-        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-        feeds = onnx_inputs(X_test, autodeep.onnx_info(path))
-        label, proba = session.run(["label", "probabilities"], feeds)
-    np.testing.assert_allclose(
-        proba,
-        clf.predict_proba(X_test),
-        rtol=0,
-        atol=1e-5,
-        err_msg="ONNX probabilities differ from predict_proba",
+    check_onnx_matches(
+        clf, X_test, lambda path: onnx_inputs(X_test, autodeep.onnx_info(path))
     )
-    np.testing.assert_array_equal(label, clf.predict(X_test))
 
 
 def _check_trust(clf, X_test, y_test) -> None:

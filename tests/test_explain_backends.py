@@ -18,7 +18,13 @@ import time
 import numpy as np
 import pytest
 
-from tests._backends import check, child_main, require_framework, run_check
+from tests._backends import (
+    check,
+    check_onnx_matches,
+    child_main,
+    require_framework,
+    run_check,
+)
 
 BACKENDS = ("jax", "torch")
 # Tiny budgets: these tests check that the gradients flow on the backend, not quality.
@@ -210,23 +216,7 @@ def check_image(backend: str) -> None:
 
 def _check_image_onnx(clf, images) -> None:
     """The CNN's ONNX export, read from this backend's weights, predicts as it."""
-    import tempfile
-    from pathlib import Path
-
-    import onnxruntime
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = clf.export(Path(folder) / "digits.onnx")
-        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-        label, proba = session.run(None, {"image": images.astype(np.float32)})
-    np.testing.assert_allclose(
-        proba,
-        clf.predict_proba(images),
-        rtol=0,
-        atol=1e-5,
-        err_msg="ONNX probabilities differ from predict_proba",
-    )
-    np.testing.assert_array_equal(label, clf.predict(images))
+    check_onnx_matches(clf, images, lambda path: {"image": images.astype(np.float32)})
 
 
 def _check_image_robustness(clf, images, labels) -> None:

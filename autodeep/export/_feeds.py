@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autodeep.preprocessing.tabular import MISSING_CATEGORY
+from autodeep.preprocessing.tabular import category_text, utc_times
 
 
 def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -36,10 +36,7 @@ def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
         elif entry["type"] == "double":
             values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
-            values = np.array(
-                [MISSING_CATEGORY if pd.isna(v) else str(v) for v in column],
-                dtype=object,
-            )
+            values = category_text(column)
         result[entry["name"]] = values.reshape(-1, 1)
     return result
 
@@ -47,10 +44,6 @@ def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
 def seconds_since_epoch(values: Any) -> np.ndarray:
     """Dates (or text ``predict`` would read as dates) as seconds since 1970-01-01
     UTC, NaN where missing or unreadable; naive times count as UTC, as in fit."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-        times = pd.to_datetime(pd.Series(values), errors="coerce", utc=True)
+    times = utc_times(pd.Series(values))
     seconds = (times - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(seconds=1)
     return seconds.to_numpy(dtype=np.float64, na_value=np.nan)

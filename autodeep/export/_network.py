@@ -1,10 +1,12 @@
 """Keras networks as ONNX nodes, read from their weights (the same on every backend).
 
-Covers what the tabular search builds: ``Dense``, ``BatchNormalization`` (folded into
-one scale and shift), ``Activation``, ``Dropout`` (nothing at inference),
+Covers what the tabular and image searches build (without a pretrained backbone):
+``Dense``, ``BatchNormalization`` (folded into one scale and shift), ``Activation``,
+``Dropout`` and augmentation (nothing at inference),
 :class:`~autodeep._layers.CategoryEmbedding`, :class:`~autodeep._layers.PeriodicEmbedding`,
-and an ensemble of such networks averaged by
-:class:`~autodeep._layers.WeightedAverage`. Anything else is refused by name.
+convolutions, pooling, ``Resizing``, ``Normalization``, ``Add`` and ``Concatenate``, and
+an ensemble of such networks averaged by :class:`~autodeep._layers.WeightedAverage`.
+The functional graph is walked node by node. Anything else is refused by name.
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ def convert(graph: Graph, model: Any, x: str) -> str:
 
     ensemble = members_of(model)
     if ensemble is None:
-        return _chain(graph, model, x)
+        return _functional(graph, model, x)
     members, weights = ensemble
     total = float(sum(weights))
     result = None
     for member, weight in zip(members, weights, strict=True):
         scaled = graph.op(
             "Mul",
-            _chain(graph, member, x),
+            _functional(graph, member, x),
             graph.const(np.float32(weight / total), "member_weight"),
         )
         result = scaled if result is None else graph.op("Add", result, scaled)
@@ -42,7 +44,7 @@ def convert(graph: Graph, model: Any, x: str) -> str:
     return result
 
 
-def _chain(graph: Graph, model: Any, x: str) -> str:
+def _functional(graph: Graph, model: Any, x: str) -> str:
     """A functional network, node by node from its input (its layers may branch
     and join, as residual blocks do)."""
     import keras

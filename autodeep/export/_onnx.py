@@ -27,8 +27,7 @@ def to_onnx(estimator: Any) -> Any:
     kind = type(estimator).__name__
     graph = Graph()
     if kind in ("TabularClassifier", "TabularRegressor"):
-        features = _tabular.convert(graph, estimator.preprocessor_)
-        schema = _tabular.input_schema(estimator.preprocessor_)
+        features, schema = _tabular.convert(graph, estimator.preprocessor_)
     elif kind in ("ImageClassifier", "ImageRegressor"):
         features, schema = _image_input(graph, estimator.preprocessor_)
     else:

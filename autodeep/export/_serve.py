@@ -16,9 +16,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from autodeep.export._feeds import seconds_since_epoch
-from autodeep.preprocessing.tabular import MISSING_CATEGORY
+from autodeep.preprocessing.tabular import category_text
 
 MAX_BODY_BYTES = 10 * 2**20
 
@@ -60,44 +61,57 @@ def records_to_inputs(payload: Any, info: dict[str, Any]) -> dict[str, np.ndarra
                 "(null for a missing value).",
             )
         for name, kind in schema.items():
-            columns[name].append(_value(record[name], kind, row, name))
+            columns[name].append(_checked(record[name], kind, row, name))
     return {
-        name: np.array(
-            values, dtype=object if schema[name] == "categorical" else np.float64
-        ).reshape(-1, 1)
+        name: _column(values, schema[name], name).reshape(-1, 1)
         for name, values in columns.items()
     }
 
 
-def _value(value: Any, kind: str, row: int, name: str) -> Any:
-    if kind == "datetime":
-        if value is None:
-            return math.nan
-        seconds = seconds_since_epoch([value])[0] if isinstance(value, str) else None
-        if seconds is None or math.isnan(seconds):
-            raise BadRequest(
-                422,
-                f"Record {row}, column {name!r}: {value!r} is not a date; send text "
-                'such as "2024-05-31" or "2024-05-31T14:00:00Z" (null if missing).',
-            )
-        return float(seconds)
-    if kind == "numeric":
-        if value is None:
-            return math.nan
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise BadRequest(
-                422,
-                f"Record {row}, column {name!r}: {value!r} is not a number (use null "
-                "for a missing value).",
-            )
-        return float(value)
+def _checked(value: Any, kind: str, row: int, name: str) -> Any:
+    """``value`` if a column of ``kind`` can hold it (null always can), else a 422."""
     if value is None:
-        return MISSING_CATEGORY
-    if isinstance(value, (dict, list)):
+        return None
+    if kind == "datetime" and not isinstance(value, str):
+        raise BadRequest(422, _not_a_date(row, name, value))
+    if kind == "numeric" and (
+        isinstance(value, bool) or not isinstance(value, (int, float))
+    ):
+        raise BadRequest(
+            422,
+            f"Record {row}, column {name!r}: {value!r} is not a number (use null "
+            "for a missing value).",
+        )
+    if kind == "categorical" and isinstance(value, (dict, list)):
         raise BadRequest(
             422, f"Record {row}, column {name!r}: a category must be one value."
         )
-    return str(value)
+    return value
+
+
+def _column(values: list[Any], kind: str, name: str) -> np.ndarray:
+    """One column's checked values as the graph's input, converted all at once."""
+    if kind == "categorical":
+        return category_text(pd.Series(values, dtype=object))
+    if kind == "numeric":
+        return np.array([math.nan if v is None else v for v in values], np.float64)
+    seconds = seconds_since_epoch(values)
+    unread = [
+        row
+        for row, v in enumerate(values)
+        if v is not None and math.isnan(seconds[row])
+    ]
+    if unread:
+        row = unread[0]
+        raise BadRequest(422, _not_a_date(row, name, values[row]))
+    return seconds
+
+
+def _not_a_date(row: int, name: str, value: Any) -> str:
+    return (
+        f"Record {row}, column {name!r}: {value!r} is not a date; send text such as "
+        '"2024-05-31" or "2024-05-31T14:00:00Z" (null if missing).'
+    )
 
 
 def make_app(model: bytes | str, max_body_bytes: int = MAX_BODY_BYTES) -> Any:

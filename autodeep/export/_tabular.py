@@ -19,7 +19,7 @@ import numpy as np
 from onnx import TensorProto
 
 from autodeep.export._graph import Graph
-from autodeep.preprocessing.tabular import MISSING_CATEGORY, RobustClipScaler
+from autodeep.preprocessing.tabular import RobustClipScaler
 
 DOUBLE, STRING = TensorProto.DOUBLE, TensorProto.STRING
 
@@ -36,10 +36,12 @@ def input_schema(preprocessor: Any) -> list[dict[str, str]]:
     ]
 
 
-def convert(graph: Graph, preprocessor: Any) -> str:
-    """Add the inputs and nodes of ``preprocessor``; the float32 features' name."""
+def convert(graph: Graph, preprocessor: Any) -> tuple[str, list[dict[str, str]]]:
+    """Add the inputs and nodes of ``preprocessor``; the float32 features' name and
+    the input schema (:func:`input_schema`)."""
+    schema = input_schema(preprocessor)
     inputs = {}
-    for entry in input_schema(preprocessor):
+    for entry in schema:
         elem = DOUBLE if entry["type"] == "double" else STRING
         name = graph.add_input(entry["name"], elem, ["batch", 1])
         if entry["kind"] == "datetime":
@@ -61,7 +63,7 @@ def convert(graph: Graph, preprocessor: Any) -> str:
     if not parts:
         raise NotImplementedError("ONNX export found no columns to transform.")
     features = parts[0] if len(parts) == 1 else graph.op("Concat", *parts, axis=1)
-    return graph.op("Cast", features, to=TensorProto.FLOAT, hint="features")
+    return graph.op("Cast", features, to=TensorProto.FLOAT, hint="features"), schema
 
 
 def _datetime_parts(graph: Graph, column: str, seconds: str) -> dict[str, str]:
@@ -160,21 +162,17 @@ def _scale(graph: Graph, scaler: Any, x: str) -> str:
 
     if scaler == "passthrough" or scaler is None:
         return x
-    if isinstance(scaler, StandardScaler):
-        if scaler.mean_ is not None:
-            x = graph.op("Sub", x, graph.const(scaler.mean_[None]))
+    if isinstance(scaler, (StandardScaler, RobustScaler)):
+        # (x - center) / scale; either is None when turned off.
+        center = scaler.mean_ if isinstance(scaler, StandardScaler) else scaler.center_
+        if center is not None:
+            x = graph.op("Sub", x, graph.const(center[None]))
         if scaler.scale_ is not None:
             x = graph.op("Div", x, graph.const(scaler.scale_[None]))
         return x
     if isinstance(scaler, MinMaxScaler):
         x = graph.op("Mul", x, graph.const(scaler.scale_[None]))
         return graph.op("Add", x, graph.const(scaler.min_[None]))
-    if isinstance(scaler, RobustScaler):
-        if scaler.center_ is not None:
-            x = graph.op("Sub", x, graph.const(scaler.center_[None]))
-        if scaler.scale_ is not None:
-            x = graph.op("Div", x, graph.const(scaler.scale_[None]))
-        return x
     if isinstance(scaler, RobustClipScaler):
         z = graph.op(
             "Div",
@@ -225,4 +223,4 @@ def _codes(graph: Graph, encoder: Any, values: list[str]) -> str:
     return parts[0] if len(parts) == 1 else graph.op("Concat", *parts, axis=1)
 
 
-__all__ = ["MISSING_CATEGORY", "convert", "input_schema"]
+__all__ = ["convert", "input_schema"]

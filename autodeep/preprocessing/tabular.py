@@ -252,10 +252,25 @@ default="standard"
             elif kind == "datetime":
                 columns.update(_datetime_features(str(col), series))
             else:
-                text = series.astype(object).map(str).to_numpy(dtype=object)
-                text[series.isna().to_numpy()] = MISSING_CATEGORY
-                columns[str(col)] = text
+                columns[str(col)] = category_text(series)
         return pd.DataFrame(columns, index=frame.index)
+
+
+def category_text(series: pd.Series) -> np.ndarray:
+    """A categorical column's values as the text its categories are kept in:
+    ``str(value)``, and ``"<missing>"`` where the value is missing."""
+    text = series.astype(object).map(str).to_numpy(dtype=object)
+    text[series.isna().to_numpy()] = MISSING_CATEGORY
+    return text
+
+
+def utc_times(series: pd.Series) -> pd.Series:
+    """A datetime column (or text read as dates) as UTC times; NaT where a value is
+    missing or unreadable, and naive times count as UTC."""
+    with warnings.catch_warnings():
+        # Text that is not dates is already named by check_columns at transform.
+        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        return pd.to_datetime(series, errors="coerce", utc=True)
 
 
 def _onehot() -> OneHotEncoder:
@@ -269,11 +284,7 @@ def _ordinal() -> OrdinalEncoder:
 
 
 def _datetime_features(name: str, series: pd.Series) -> dict[str, np.ndarray]:
-    with warnings.catch_warnings():
-        # Text that is not dates is already named by check_columns at transform.
-        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-        values = pd.to_datetime(series, errors="coerce", utc=True)
-    values = values.dt.tz_localize(None)
+    values = utc_times(series).dt.tz_localize(None)
     epoch = pd.Timestamp("1970-01-01")
     parts = {
         "elapsed_days": (values - epoch) / pd.Timedelta(days=1),
