@@ -102,14 +102,17 @@ def wide_split():
 
 
 def wide_problem():
-    """A logistic problem on 100 features, split in halves."""
-    # Labels drawn from a logistic model on 100 features: with 1,600 training rows a
+    """A logistic problem on 300 features, split in halves."""
+    # Labels drawn from a logistic model on 300 features: with 1,600 training rows a
     # network without regularization inflates its logits (as an unpenalized logistic
     # regression does when the features are many for the rows), so it is too sure
-    # of itself in the way one temperature describes.
+    # of itself in the way one temperature describes. Measured over 5 seeds on each of
+    # TensorFlow, JAX and PyTorch: held-out ECE 0.14-0.23 before, at most 0.04 after,
+    # temperature 2.5-6.3 (with 100 features the best epoch by accuracy could come
+    # before the network had overfitted: ECE 0.03 on JAX).
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(4000, 100))
-    logits = X @ (rng.normal(size=100) * 0.2)
+    X = rng.normal(size=(4000, 300))
+    logits = X @ (rng.normal(size=300) * 0.12)
     y = (rng.random(4000) < 1 / (1 + np.exp(-logits))).astype(int)
     return train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)
 
@@ -123,7 +126,7 @@ OVERFIT = {
     "batch_norm": False,
     "l2": 1e-8,
     "optimizer": "adam",
-    "learning_rate": 3e-3,
+    "learning_rate": 1e-3,
     "batch_size": 32,
     "lr_schedule": "constant",
     "label_smoothing": 0.0,

@@ -158,6 +158,12 @@ def _coverage(estimator, X, y, alpha, splits):
     [(TabularClassifier, load_breast_cancer), (TabularRegressor, load_diabetes)],
 )
 def test_coverage_over_twenty_splits_is_near_ninety_percent(estimator, load):
+    coverage_is_near_ninety_percent(estimator, load)
+
+
+def coverage_is_near_ninety_percent(estimator, load):
+    """The known answer: over 20 random halvings of a bundled dataset, 90 % sets or
+    intervals cover between 87 % and 95 % of the held-out rows."""
     X, y = load(return_X_y=True)
     coverage, _ = _coverage(estimator, X, y, alpha=0.1, splits=20)
     assert 0.87 <= coverage <= 0.95, coverage
