@@ -32,9 +32,10 @@ from tests._backends import (
 # One check a backend: fit, predict, then save and load the same model (a child
 # process per check costs a framework import and a fit, on 2 cores in CI).
 CHECKS = ("fit",)
-# The known-answer tests of calibration and conformal coverage (issue 15), whose
-# TensorFlow runs are tests/test_calibration.py and tests/test_conformal.py.
-KNOWN_ANSWERS = ("calibration", "coverage")
+# Checks whose TensorFlow runs are in-process tests elsewhere: the text export
+# (tests/test_export_text.py) and the known-answer tests of calibration and conformal
+# coverage (tests/test_calibration.py, tests/test_conformal.py).
+OTHER_BACKEND_CHECKS = ("text_export", "calibration", "coverage")
 # One small trial: the checks are about the backend running the whole path, and a
 # floor on held-out accuracy that any working network clears on breast_cancer.
 FAST = {"max_trials": 1, "max_epochs": 10, "random_state": 0, "verbose": 0}
@@ -57,9 +58,9 @@ def test_backend(backend: str, name: str) -> None:
 
 
 @pytest.mark.backend
-@pytest.mark.parametrize("name", KNOWN_ANSWERS)
+@pytest.mark.parametrize("name", OTHER_BACKEND_CHECKS)
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "tensorflow"])
-def test_known_answer(backend: str, name: str) -> None:
+def test_other_backend(backend: str, name: str) -> None:
     require_framework(backend)
     run_check("test_backends", backend, name)
 
@@ -178,6 +179,27 @@ def _check_save(backend: str, clf, X_test) -> None:
     )
 
 
+def check_text_export(backend: str) -> None:
+    """Every text network family converts to ONNX from this backend's weights, and a
+    fitted text classifier's export (tokenizer outside the graph) predicts as it."""
+    import autodeep
+    from autodeep import TextClassifier
+    from autodeep.export import onnx_inputs
+    from tests.conftest import sentiment_texts
+    from tests.test_export_text import FAMILIES, sequence_network_matches
+
+    for params in FAMILIES:
+        sequence_network_matches(params)
+    texts, labels, _ = sentiment_texts(200, seed=0)
+    test_texts = [*sentiment_texts(40, seed=1)[0], "", "東京 🙂 great!"]
+    space = {"family": "rnn", "cell": "gru", "rnn_units": 8, "bidirectional": True}
+    clf = TextClassifier(**{**FAST, "max_epochs": 3}, search_space=space)
+    clf.fit(texts, labels)
+    check_onnx_matches(
+        clf, test_texts, lambda path: onnx_inputs(test_texts, autodeep.onnx_info(path))
+    )
+
+
 def check_calibration(backend: str) -> None:
     """The calibration known-answer test (tests/test_calibration.py) on this backend:
     an overconfident network's held-out ECE falls by at least half."""
@@ -205,6 +227,7 @@ if __name__ == "__main__":
             sys.argv[1:],
             {
                 "fit": check_fit,
+                "text_export": check_text_export,
                 "calibration": check_calibration,
                 "coverage": check_coverage,
             },

@@ -21,7 +21,6 @@ from autodeep import (
     ImageRegressor,
     TabularClassifier,
     TabularRegressor,
-    TextClassifier,
 )
 from autodeep.export import onnx_inputs as feeds
 from tests.conftest import FAST
@@ -192,11 +191,6 @@ def test_what_cannot_be_exported_is_refused_with_the_way_out(tmp_path):
     quantile.fit(dates, np.arange(60.0))
     with pytest.raises(NotImplementedError, match="scaler='standard'"):
         quantile.export(tmp_path / "quantile.onnx")
-    texts = ["good film", "bad film", "great plot", "awful plot"] * 10
-    text_model = TextClassifier(**{**FAST, "max_epochs": 1})
-    text_model.fit(texts, ["pos", "neg", "pos", "neg"] * 10)
-    with pytest.raises(NotImplementedError, match="TextClassifier is not exported"):
-        text_model.export(tmp_path / "text.onnx")
     with pytest.raises(ValueError, match="format must be 'onnx'"):
         model.export(tmp_path / "model.pb", format="savedmodel")
 

@@ -10,17 +10,26 @@ import pandas as pd
 from autodeep.preprocessing.tabular import category_text, utc_times
 
 
-def onnx_inputs(X: pd.DataFrame, info: dict[str, Any]) -> dict[str, np.ndarray]:
-    """One ``[rows, 1]`` array per input of an exported graph, from the columns of
-    ``X``: doubles (NaN for missing) for numeric columns, seconds since 1970-01-01
-    UTC for datetime columns (as ``predict`` reads them), ``str(value)`` for
-    categorical ones (``"<missing>"`` for missing). ``info`` is what
-    :func:`autodeep.onnx_info` returns for the file.
+def onnx_inputs(X: Any, info: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The inputs of an exported graph for the rows ``X``.
+
+    Tables: one ``[rows, 1]`` array per input, from the columns of ``X``: doubles
+    (NaN for missing) for numeric columns, seconds since 1970-01-01 UTC for datetime
+    columns (as ``predict`` reads them), ``str(value)`` for
+    categorical ones (``"<missing>"`` for missing). Texts (a list, array, Series or
+    one-column DataFrame of strings): the token ids or TF-IDF rows the network reads,
+    made with the vocabulary stored in the file (see docs/deploy.md). Images: pass the
+    array yourself, ``{"image": X}``. ``info`` is what :func:`autodeep.onnx_info`
+    returns for the file.
 
     Examples
     --------
     >>> session.run(None, onnx_inputs(X_test, autodeep.onnx_info(path)))  # doctest: +SKIP
     """
+    if "text" in info:
+        from autodeep.export._text import text_inputs
+
+        return text_inputs(X, info)
     names = [entry["name"] for entry in info["inputs"]]
     missing = [name for name in names if name not in X.columns]
     if missing:

@@ -50,6 +50,23 @@ class Graph:
         """Add a node of the default domain with one output; the output's name."""
         return self._node(op_type, inputs, "", hint, attributes)
 
+    def output_of(
+        self,
+        op_type: str,
+        *inputs: str,
+        index: int,
+        hint: str | None = None,
+        **attributes: Any,
+    ) -> str:
+        """Add a node with several outputs and keep output ``index`` only (the
+        optional outputs before it go unnamed); that output's name."""
+        output = self.fresh(hint or op_type.lower())
+        outputs = [""] * index + [output]
+        self.nodes.append(
+            self._helper.make_node(op_type, list(inputs), outputs, **attributes)
+        )
+        return output
+
     def ml(
         self, op_type: str, *inputs: str, hint: str | None = None, **attributes: Any
     ) -> str:

@@ -1,12 +1,12 @@
 """Keras networks as ONNX nodes, read from their weights (the same on every backend).
 
-Covers what the tabular and image searches build (without a pretrained backbone):
+Covers what the tabular, image and text searches build (without a pretrained backbone):
 ``Dense``, ``BatchNormalization`` (folded into one scale and shift), ``Activation``,
 ``Dropout`` and augmentation (nothing at inference),
 :class:`~autodeep._layers.CategoryEmbedding`, :class:`~autodeep._layers.PeriodicEmbedding`,
 convolutions, pooling, ``Resizing``, ``Normalization``, ``Add`` and ``Concatenate``, and
-an ensemble of such networks averaged by :class:`~autodeep._layers.WeightedAverage`.
-The functional graph is walked node by node. Anything else is refused by name.
+an ensemble of such networks averaged by :class:`~autodeep._layers.WeightedAverage`;
+the text layers and masks are in :mod:`autodeep.export._sequence`. The functional graph is walked node by node. Anything else is refused by name.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def _functional(graph: Graph, model: Any, x: str) -> str:
     and join, as residual blocks do)."""
     import keras
 
+    from autodeep.export import _sequence
+
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise NotImplementedError(
             f"ONNX export reads networks with one input and one output; "
@@ -72,6 +74,8 @@ def _functional(graph: Graph, model: Any, x: str) -> str:
                     out = graph.op("Add", out, other)
             elif isinstance(operation, keras.layers.Concatenate):
                 out = graph.op("Concat", *inputs, axis=int(operation.axis))
+            elif _sequence.converts(operation):
+                out = _sequence.convert_node(graph, operation, node, inputs)
             else:
                 (out,) = inputs
                 out = _layer(graph, operation, out)
@@ -89,7 +93,7 @@ def _layer(graph: Graph, layer: Any, x: str) -> str:
     if isinstance(layer, keras.layers.BatchNormalization):
         return _batch_norm(graph, layer, x)
     if isinstance(layer, keras.layers.Activation):
-        return activation(graph, _activation_name(layer.activation), x)
+        return activation(graph, activation_name(layer.activation), x)
     if isinstance(layer, keras.layers.Dropout):
         return x
     if isinstance(layer, CategoryEmbedding):
@@ -117,13 +121,13 @@ def _layer(graph: Graph, layer: Any, x: str) -> str:
 
 
 def _dense(graph: Graph, layer: Any, x: str) -> str:
-    out = graph.op("MatMul", x, graph.const(_value(layer.kernel), "kernel"))
+    out = graph.op("MatMul", x, graph.const(value(layer.kernel), "kernel"))
     if layer.use_bias:
-        out = graph.op("Add", out, graph.const(_value(layer.bias), "bias"))
-    return activation(graph, _activation_name(layer.activation), out)
+        out = graph.op("Add", out, graph.const(value(layer.bias), "bias"))
+    return activation(graph, activation_name(layer.activation), out)
 
 
-def _value(variable: Any) -> np.ndarray:
+def value(variable: Any) -> np.ndarray:
     import keras
 
     return np.asarray(keras.ops.convert_to_numpy(variable), dtype=np.float32)
@@ -137,17 +141,17 @@ def _batch_norm(graph: Graph, layer: Any, x: str) -> str:
             f"ONNX export folds batch normalization on the last axis only; "
             f"{layer.name!r} normalizes axis {layer.axis}."
         )
-    mean = _value(layer.moving_mean).astype(np.float64)
-    variance = _value(layer.moving_variance).astype(np.float64)
-    gamma = _value(layer.gamma).astype(np.float64) if layer.scale else 1.0
-    beta = _value(layer.beta).astype(np.float64) if layer.center else 0.0
+    mean = value(layer.moving_mean).astype(np.float64)
+    variance = value(layer.moving_variance).astype(np.float64)
+    gamma = value(layer.gamma).astype(np.float64) if layer.scale else 1.0
+    beta = value(layer.beta).astype(np.float64) if layer.center else 0.0
     scale = gamma / np.sqrt(variance + layer.epsilon)
     shift = beta - mean * scale
     out = graph.op("Mul", x, graph.const(scale.astype(np.float32), "bn_scale"))
     return graph.op("Add", out, graph.const(shift.astype(np.float32), "bn_shift"))
 
 
-def _activation_name(function: Any) -> str:
+def activation_name(function: Any) -> str:
     name = getattr(function, "__name__", str(function))
     return {"silu": "swish"}.get(name, name)
 
@@ -211,7 +215,7 @@ def _category_embedding(graph: Graph, layer: Any, x: str) -> str:
         codes = graph.op(
             "Clip", codes, graph.const(np.int64(0)), graph.const(np.int64(cardinality))
         )
-        table = graph.const(_value(embedding.embeddings), "embedding")
+        table = graph.const(value(embedding.embeddings), "embedding")
         rows = graph.op(
             "Gather",
             table,
@@ -232,7 +236,7 @@ def _periodic_embedding(graph: Graph, layer: Any, x: str) -> str:
     )  # (batch, n, 1)
     two_pi = graph.op("Mul", values, graph.const(np.float32(2 * np.pi)))
     angles = graph.op(
-        "Mul", two_pi, graph.const(_value(layer.coefficients)[None], "frequencies")
+        "Mul", two_pi, graph.const(value(layer.coefficients)[None], "frequencies")
     )
     periodic = graph.op(
         "Concat", graph.op("Sin", angles), graph.op("Cos", angles), axis=-1
@@ -240,12 +244,12 @@ def _periodic_embedding(graph: Graph, layer: Any, x: str) -> str:
     embedded = graph.op(
         "Einsum",
         periodic,
-        graph.const(_value(layer.kernel), "periodic_kernel"),
+        graph.const(value(layer.kernel), "periodic_kernel"),
         equation="bnf,nfd->bnd",
     )
     embedded = graph.op(
         "Relu",
-        graph.op("Add", embedded, graph.const(_value(layer.bias), "periodic_bias")),
+        graph.op("Add", embedded, graph.const(value(layer.bias), "periodic_bias")),
     )
     flat = graph.op(
         "Reshape", embedded, graph.const(np.array([-1, n * width], dtype=np.int64))
@@ -264,15 +268,15 @@ def _normalization(graph: Graph, layer: Any, x: str) -> str:
     """Keras' ``(x - mean) / max(sqrt(variance), epsilon)`` on the last axis."""
     import keras
 
-    mean = _value(layer.mean).reshape(-1)
+    mean = value(layer.mean).reshape(-1)
     spread = np.maximum(
-        np.sqrt(_value(layer.variance).reshape(-1)), keras.config.epsilon()
+        np.sqrt(value(layer.variance).reshape(-1)), keras.config.epsilon()
     )
     out = graph.op("Sub", x, graph.const(mean.astype(np.float32), "mean"))
     return graph.op("Div", out, graph.const(spread.astype(np.float32), "std"))
 
 
-def _padding(layer: Any) -> str:
+def padding(layer: Any) -> str:
     if layer.padding == "same":
         return "SAME_UPPER"  # as TensorFlow: the extra row and column at the end
     if layer.padding == "valid":
@@ -288,13 +292,13 @@ def _convolution(graph: Graph, layer: Any, x: str) -> str:
     if layer.data_format != "channels_last":
         raise NotImplementedError(f"{layer.name!r} is not channels_last.")
     settings: dict[str, Any] = {
-        "auto_pad": _padding(layer),
+        "auto_pad": padding(layer),
         "strides": list(layer.strides),
         "dilations": list(layer.dilation_rate),
     }
     nchw = graph.op("Transpose", x, perm=TO_NCHW)
     if isinstance(layer, keras.layers.SeparableConv2D):
-        depthwise = _value(layer.depthwise_kernel)  # (kh, kw, in, multiplier)
+        depthwise = value(layer.depthwise_kernel)  # (kh, kw, in, multiplier)
         kh, kw, channels, multiplier = depthwise.shape
         weights = depthwise.transpose(2, 3, 0, 1).reshape(
             channels * multiplier, 1, kh, kw
@@ -307,17 +311,17 @@ def _convolution(graph: Graph, layer: Any, x: str) -> str:
             kernel_shape=[int(kh), int(kw)],
             **settings,
         )
-        kernel = _value(layer.pointwise_kernel)
+        kernel = value(layer.pointwise_kernel)
         settings = {"strides": [1, 1]}
     else:
-        kernel = _value(layer.kernel)  # (kh, kw, in / groups, out)
+        kernel = value(layer.kernel)  # (kh, kw, in / groups, out)
         settings["group"] = int(layer.groups)
     inputs = [nchw, graph.const(kernel.transpose(3, 2, 0, 1), "conv_kernel")]
     if layer.use_bias:
-        inputs.append(graph.const(_value(layer.bias), "conv_bias"))
+        inputs.append(graph.const(value(layer.bias), "conv_bias"))
     out = graph.op("Conv", *inputs, kernel_shape=list(kernel.shape[:2]), **settings)
     out = graph.op("Transpose", out, perm=TO_NHWC)
-    return activation(graph, _activation_name(layer.activation), out)
+    return activation(graph, activation_name(layer.activation), out)
 
 
 def _pooling(graph: Graph, layer: Any, x: str) -> str:
@@ -326,7 +330,7 @@ def _pooling(graph: Graph, layer: Any, x: str) -> str:
     settings: dict[str, Any] = {
         "kernel_shape": list(layer.pool_size),
         "strides": list(layer.strides),
-        "auto_pad": _padding(layer),
+        "auto_pad": padding(layer),
     }
     nchw = graph.op("Transpose", x, perm=TO_NCHW)
     if isinstance(layer, keras.layers.MaxPooling2D):

@@ -14,28 +14,27 @@ METADATA_KEY = "autodeep"
 
 
 def to_onnx(estimator: Any) -> Any:
-    """The ``onnx.ModelProto`` of a fitted tabular or image estimator (see
-    :func:`export`)."""
+    """The ``onnx.ModelProto`` of a fitted estimator (see :func:`export`)."""
     from sklearn.utils.validation import check_is_fitted
 
     _require("onnx", "onnx")
     from onnx import TensorProto
 
-    from autodeep.export import _network, _tabular
+    from autodeep.export import _network, _tabular, _text
 
     check_is_fitted(estimator, "model_")
     kind = type(estimator).__name__
     graph = Graph()
+    extra: dict[str, Any] = {}
     if kind in ("TabularClassifier", "TabularRegressor"):
         features, schema = _tabular.convert(graph, estimator.preprocessor_)
     elif kind in ("ImageClassifier", "ImageRegressor"):
         features, schema = _image_input(graph, estimator.preprocessor_)
+    elif kind in ("TextClassifier", "TextRegressor"):
+        features, extra["text"] = _text.convert(graph, estimator.preprocessor_)
+        schema = _text.RAW_INPUT
     else:
-        raise NotImplementedError(
-            f"ONNX export covers tabular and image estimators so far; {kind} is not "
-            "exported yet. Keep it in autodeep's own format (est.save(path), "
-            "autodeep.load(path))."
-        )
+        raise NotImplementedError(f"ONNX export has no converter for {kind}.")
     outputs = graph.op(
         "Cast",
         _network.convert(graph, estimator.model_, features),
@@ -51,6 +50,7 @@ def to_onnx(estimator: Any) -> Any:
             # A callable scorer has no name to record.
             "scoring": scoring if isinstance(scoring, str) else None,
         },
+        **extra,
     }
     if hasattr(estimator, "classes_"):
         classes = np.asarray(estimator.classes_)

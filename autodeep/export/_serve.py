@@ -62,6 +62,10 @@ def records_to_inputs(payload: Any, info: dict[str, Any]) -> dict[str, np.ndarra
             )
         for name, kind in schema.items():
             columns[name].append(_checked(record[name], kind, row, name))
+    if "text" in info:
+        from autodeep.export._text import text_inputs
+
+        return text_inputs(columns["text"], info)
     return {
         name: _column(values, schema[name], name).reshape(-1, 1)
         for name, values in columns.items()
@@ -81,6 +85,12 @@ def _checked(value: Any, kind: str, row: int, name: str) -> Any:
             422,
             f"Record {row}, column {name!r}: {value!r} is not a number (use null "
             "for a missing value).",
+        )
+    if kind == "text" and not isinstance(value, str):
+        raise BadRequest(
+            422,
+            f"Record {row}, column {name!r}: {value!r} is not a text (use null for "
+            "a missing one).",
         )
     if kind == "categorical" and isinstance(value, (dict, list)):
         raise BadRequest(
