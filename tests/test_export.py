@@ -183,14 +183,49 @@ def test_a_fresh_process_without_tensorflow_predicts_the_same(
     )
 
 
+def test_the_quantile_scaler_matches_scikit_learn():
+    """Repeated quantiles (a column of four values), values beyond the fit range and
+    at its ends, and the normal quantile function deep into the tails."""
+    from onnx import TensorProto
+    from scipy import stats
+    from sklearn.preprocessing import QuantileTransformer
+
+    from autodeep.export._graph import Graph
+    from autodeep.export._quantile import normal_quantile, quantile_scale
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [rng.normal(size=500), rng.integers(0, 4, 500), rng.lognormal(size=500)]
+    ).astype(np.float64)
+    scaler = QuantileTransformer(n_quantiles=400, output_distribution="normal").fit(X)
+    X_new = np.vstack([X[:100], [[-10, -1, 0], [10, 9, 1e6], [X[0, 0], 2, X[5, 2]]]])
+    p = np.concatenate([np.linspace(1e-7, 1 - 1e-7, 10001), np.logspace(-7, -1, 200)])
+    graph = Graph()
+    x = graph.add_input("x", TensorProto.DOUBLE, ["n", 3])
+    graph.rename(quantile_scale(graph, scaler, x), "scaled")
+    probability = graph.add_input("p", TensorProto.DOUBLE, ["m"])
+    graph.rename(normal_quantile(graph, probability), "z")
+    graph.add_output("scaled", TensorProto.DOUBLE, ["n", 3])
+    graph.add_output("z", TensorProto.DOUBLE, ["m"])
+    session = ort.InferenceSession(
+        graph.model("quantile", {}).SerializeToString(),
+        providers=["CPUExecutionProvider"],
+    )
+    scaled, z = session.run(None, {"x": X_new, "p": p})
+    np.testing.assert_allclose(scaled, scaler.transform(X_new), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(z, stats.norm.ppf(p), rtol=1e-13, atol=1e-13)
+
+
 @pytest.mark.slow
-def test_what_cannot_be_exported_is_refused_with_the_way_out(tmp_path):
-    dates = pd.DataFrame({"x": np.arange(60.0)})
-    model = TabularRegressor(**{**FAST, "max_epochs": 2}).fit(dates, np.arange(60.0))
-    quantile = TabularRegressor(**{**FAST, "max_epochs": 2}, scaler="quantile")
-    quantile.fit(dates, np.arange(60.0))
-    with pytest.raises(NotImplementedError, match="scaler='standard'"):
-        quantile.export(tmp_path / "quantile.onnx")
+def test_a_model_with_the_quantile_scaler_matches(mixed, tmp_path):
+    X, y, X_test = mixed
+    model = TabularClassifier(**{**FAST, "max_epochs": 3}, scaler="quantile")
+    model.fit(X, y)
+    outputs = run(model.export(tmp_path / "quantile.onnx"), X_test)
+    np.testing.assert_allclose(
+        outputs["probabilities"], model.predict_proba(X_test), rtol=0, atol=1e-5
+    )
+    np.testing.assert_array_equal(outputs["label"], model.predict(X_test))
     with pytest.raises(ValueError, match="format must be 'onnx'"):
         model.export(tmp_path / "model.pb", format="savedmodel")
 
@@ -365,3 +400,83 @@ def test_a_missing_onnx_package_names_the_install_command(classifier, monkeypatc
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now fails
     with pytest.raises(ImportError, match=r'pip install "autodeep\[onnx\]"'):
         classifier.export("never.onnx")
+
+
+@pytest.mark.parametrize(
+    ("backbone", "constructor", "channels"),
+    [
+        ("mobilenet_v3_small", "MobileNetV3Small", 1),
+        ("mobilenet_v3_large", "MobileNetV3Large", 3),
+        ("efficientnet_b0", "EfficientNetB0", 3),
+        pytest.param("resnet50", "ResNet50", 1, marks=pytest.mark.slow),
+    ],
+)
+def test_each_pretrained_backbone_matches_keras(
+    backbone, constructor, channels, tmp_path
+):
+    """The CNN space's network around a backbone (random weights standing in for a
+    weights file; grayscale repeated to three channels), on 0-255 pixels."""
+    import keras
+
+    from autodeep.export import _network
+    from autodeep.export._graph import Graph
+    from autodeep.search_spaces.image import CNN_DEFAULTS, build_cnn
+
+    weights = tmp_path / f"{backbone}.weights.h5"
+    getattr(keras.applications, constructor)(
+        include_top=False, weights=None, input_shape=(32, 32, 3)
+    ).save_weights(weights)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 255, size=(6, 32, 32, channels)).astype(np.float32)
+    model = build_cnn(
+        {**CNN_DEFAULTS, "backbone": backbone, "fine_tune": False},
+        (32, 32),
+        channels,
+        X.mean(axis=(0, 1, 2)),
+        X.std(axis=(0, 1, 2)),
+        3,
+        "softmax",
+        pretrained_weights=weights,
+    )
+    from onnx import TensorProto
+
+    graph = Graph()
+    x = graph.add_input("image", TensorProto.FLOAT, ["batch", 32, 32, channels])
+    graph.rename(_network.convert(graph, model, x), "out")
+    graph.add_output("out", TensorProto.FLOAT, ["batch", 3])
+    session = ort.InferenceSession(
+        graph.model("backbone", {}).SerializeToString(),
+        providers=["CPUExecutionProvider"],
+    )
+    (out,) = session.run(None, {"image": X})
+    expected = keras.ops.convert_to_numpy(model(X, training=False))
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_an_image_classifier_on_a_pretrained_backbone_matches(digit_images, tmp_path):
+    import keras
+
+    X_train, X_test, y_train, _ = digit_images
+    weights = tmp_path / "mobilenet.weights.h5"
+    keras.applications.MobileNetV3Small(
+        include_top=False, weights=None, input_shape=(32, 32, 3)
+    ).save_weights(weights)
+
+    def upsample(images):  # 8x8 digits as 32x32 grayscale images
+        return np.kron(images, np.ones((1, 4, 4, 1), dtype=images.dtype))
+
+    model = ImageClassifier(
+        **{**FAST, "max_epochs": 1},
+        pretrained_weights=weights,
+        search_space={"backbone": "mobilenet_v3_small", "fine_tune": False},
+    ).fit(upsample(X_train[:200]), y_train[:200])
+    assert model.best_params_["backbone"] == "mobilenet_v3_small"
+    session = ort.InferenceSession(
+        str(model.export(tmp_path / "backbone.onnx")),
+        providers=["CPUExecutionProvider"],
+    )
+    images = upsample(X_test[:60])
+    label, proba = session.run(None, {"image": images.astype(np.float32)})
+    np.testing.assert_allclose(proba, model.predict_proba(images), rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(label, model.predict(images))

@@ -1,12 +1,15 @@
 """Keras networks as ONNX nodes, read from their weights (the same on every backend).
 
-Covers what the tabular, image and text searches build (without a pretrained backbone):
-``Dense``, ``BatchNormalization`` (folded into one scale and shift), ``Activation``,
-``Dropout`` and augmentation (nothing at inference),
-:class:`~autodeep._layers.CategoryEmbedding`, :class:`~autodeep._layers.PeriodicEmbedding`,
-convolutions, pooling, ``Resizing``, ``Normalization``, ``Add`` and ``Concatenate``, and
-an ensemble of such networks averaged by :class:`~autodeep._layers.WeightedAverage`;
-the text layers and masks are in :mod:`autodeep.export._sequence`. The functional graph is walked node by node. Anything else is refused by name.
+Covers what the tabular, image and text searches build: ``Dense``,
+``BatchNormalization`` (folded into one scale and shift), ``Activation``, ``Dropout``
+and augmentation (nothing at inference), :class:`~autodeep._layers.CategoryEmbedding`,
+:class:`~autodeep._layers.PeriodicEmbedding`, convolutions, pooling, ``Resizing``,
+``Normalization``, ``Add``, ``Multiply`` and ``Concatenate``; the pretrained backbones
+(a nested network, walked the same way: ``DepthwiseConv2D``, ``ZeroPadding2D``,
+``Rescaling``, ``ReLU``, ``Reshape``, arithmetic with a number); an ensemble of such
+networks averaged by :class:`~autodeep._layers.WeightedAverage`. The text layers and
+masks are in :mod:`autodeep.export._sequence`. The functional graph is walked node by
+node. Anything else is refused by name.
 """
 
 from __future__ import annotations
@@ -63,15 +66,21 @@ def _functional(graph: Graph, model: Any, x: str) -> str:
             if isinstance(operation, keras.layers.InputLayer):
                 continue
             inputs = [names[id(tensor)] for tensor in node.input_tensors]
-            if isinstance(operation, keras.Model):
-                raise NotImplementedError(
-                    f"ONNX export does not read the nested network "
-                    f"{operation.name!r} (a pretrained backbone) yet."
-                )
-            if isinstance(operation, keras.layers.Add):
+            if isinstance(operation, keras.Model):  # a pretrained backbone
+                (out,) = inputs
+                out = _functional(graph, operation, out)
+            elif not isinstance(operation, keras.layers.Layer) and (
+                type(operation).__name__ in ARITHMETIC
+            ):
+                out = _arithmetic(graph, operation, node, inputs)
+            elif isinstance(operation, keras.layers.Add):
                 out = inputs[0]
                 for other in inputs[1:]:
                     out = graph.op("Add", out, other)
+            elif isinstance(operation, keras.layers.Multiply):
+                out = inputs[0]
+                for other in inputs[1:]:
+                    out = graph.op("Mul", out, other)
             elif isinstance(operation, keras.layers.Concatenate):
                 out = graph.op("Concat", *inputs, axis=int(operation.axis))
             elif _sequence.converts(operation):
@@ -106,10 +115,22 @@ def _layer(graph: Graph, layer: Any, x: str) -> str:
         return _convolution(graph, layer, x)
     if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
         return _pooling(graph, layer, x)
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        return _depthwise(graph, layer, x)
     if isinstance(layer, keras.layers.GlobalAveragePooling2D):
-        return graph.op("ReduceMean", x, axes=[1, 2], keepdims=0)
+        return graph.op("ReduceMean", x, axes=[1, 2], keepdims=int(layer.keepdims))
     if isinstance(layer, keras.layers.GlobalMaxPooling2D):
-        return graph.op("ReduceMax", x, axes=[1, 2], keepdims=0)
+        return graph.op("ReduceMax", x, axes=[1, 2], keepdims=int(layer.keepdims))
+    if isinstance(layer, keras.layers.ZeroPadding2D):
+        return _zero_padding(graph, layer, x)
+    if isinstance(layer, keras.layers.ReLU):
+        return _relu(graph, layer, x)
+    if isinstance(layer, keras.layers.Rescaling):
+        out = graph.op("Mul", x, graph.const(np.float32(layer.scale)))
+        return graph.op("Add", out, graph.const(np.float32(layer.offset)))
+    if isinstance(layer, keras.layers.Reshape):
+        shape = np.array([0, *layer.target_shape], dtype=np.int64)
+        return graph.op("Reshape", x, graph.const(shape, "shape"))
     if isinstance(layer, keras.layers.Resizing):
         return _resizing(graph, layer, x)
     if type(layer).__name__.startswith("Random"):
@@ -179,7 +200,39 @@ ACTIVATIONS: dict[str, Callable[[Graph, str], str]] = {
     "swish": _swish,
     "gelu": _gelu,
     "softmax": lambda graph, x: graph.op("Softmax", x, axis=-1),
+    # Keras: x * relu6(x + 3) / 6 and relu6(x + 3) / 6, ONNX's with these constants.
+    "hard_silu": lambda graph, x: graph.op("HardSwish", x),
+    "hard_sigmoid": lambda graph, x: graph.op(
+        "HardSigmoid", x, alpha=1.0 / 6.0, beta=0.5
+    ),
 }
+ACTIVATIONS["hard_swish"] = ACTIVATIONS["hard_silu"]
+
+# Keras operations between a value and a number (``x + 3.0`` in a backbone).
+ARITHMETIC = {"Add": "Add", "Subtract": "Sub", "Multiply": "Mul", "Divide": "Div"}
+
+
+def _arithmetic(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> str:
+    args = node.arguments.args
+    if len(inputs) == 2:
+        return graph.op(ARITHMETIC[type(operation).__name__], *inputs)
+    numbers = [a for a in args if isinstance(a, (int, float, np.number))]
+    if len(inputs) != 1 or len(numbers) != 1 or len(args) != 2:
+        raise NotImplementedError(
+            f"ONNX export reads {type(operation).__name__} of two values or of a "
+            "value and a number."
+        )
+    constant = graph.const(np.float32(numbers[0]))
+    (x,) = inputs
+    pair = (
+        (x, constant)
+        if not isinstance(args[0], (int, float, np.number))
+        else (
+            constant,
+            x,
+        )
+    )
+    return graph.op(ARITHMETIC[type(operation).__name__], *pair)
 
 
 def activation(graph: Graph, name: str, x: str) -> str:
@@ -322,6 +375,57 @@ def _convolution(graph: Graph, layer: Any, x: str) -> str:
     out = graph.op("Conv", *inputs, kernel_shape=list(kernel.shape[:2]), **settings)
     out = graph.op("Transpose", out, perm=TO_NHWC)
     return activation(graph, activation_name(layer.activation), out)
+
+
+def _depthwise(graph: Graph, layer: Any, x: str) -> str:
+    if layer.data_format != "channels_last":
+        raise NotImplementedError(f"{layer.name!r} is not channels_last.")
+    kernel = value(layer.kernel)  # (kh, kw, in, multiplier)
+    kh, kw, channels, multiplier = kernel.shape
+    inputs = [
+        graph.op("Transpose", x, perm=TO_NCHW),
+        graph.const(
+            kernel.transpose(2, 3, 0, 1).reshape(channels * multiplier, 1, kh, kw),
+            "depthwise_kernel",
+        ),
+    ]
+    if layer.use_bias:
+        inputs.append(graph.const(value(layer.bias), "depthwise_bias"))
+    out = graph.op(
+        "Conv",
+        *inputs,
+        group=int(channels),
+        kernel_shape=[int(kh), int(kw)],
+        strides=list(layer.strides),
+        dilations=list(layer.dilation_rate),
+        auto_pad=padding(layer),
+    )
+    out = graph.op("Transpose", out, perm=TO_NHWC)
+    return activation(graph, activation_name(layer.activation), out)
+
+
+def _zero_padding(graph: Graph, layer: Any, x: str) -> str:
+    if layer.data_format != "channels_last":
+        raise NotImplementedError(f"{layer.name!r} is not channels_last.")
+    (top, bottom), (left, right) = layer.padding
+    pads = np.array([0, top, left, 0, 0, bottom, right, 0], dtype=np.int64)
+    return graph.op("Pad", x, graph.const(pads, "pads"))
+
+
+def _relu(graph: Graph, layer: Any, x: str) -> str:
+    if layer.negative_slope or layer.threshold:
+        raise NotImplementedError(
+            f"ONNX export reads ReLU layers without a slope or threshold; "
+            f"{layer.name!r} has them."
+        )
+    if layer.max_value is None:
+        return graph.op("Relu", x)
+    return graph.op(
+        "Clip",
+        x,
+        graph.const(np.float32(0.0)),
+        graph.const(np.float32(layer.max_value)),
+    )
 
 
 def _pooling(graph: Graph, layer: Any, x: str) -> str:

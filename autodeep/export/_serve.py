@@ -1,7 +1,7 @@
 """``autodeep serve``: an exported model behind a small HTTP API (FastAPI, uvicorn).
 
 ``POST /predict`` takes JSON records (``[{"age": 31, "city": "north"}, ...]``, or
-``{"records": [...]}``) and answers with the predictions (and, for classifiers, the
+``{"records": [...]}``; a text model's are ``{"text": "..."}``) and answers with the predictions (and, for classifiers, the
 probabilities and the classes); ``GET /health`` says the server is up and which model
 it serves. Bad input gets a 4xx answer that says what is wrong, and the server keeps
 serving: a body that is not JSON (400), records that do not match the model's input

@@ -158,10 +158,19 @@ def _take(graph: Graph, x: str, columns: np.ndarray) -> str:
 
 
 def _scale(graph: Graph, scaler: Any, x: str) -> str:
-    from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+    from sklearn.preprocessing import (
+        MinMaxScaler,
+        QuantileTransformer,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    from autodeep.export._quantile import quantile_scale
 
     if scaler == "passthrough" or scaler is None:
         return x
+    if isinstance(scaler, QuantileTransformer):
+        return quantile_scale(graph, scaler, x)
     if isinstance(scaler, (StandardScaler, RobustScaler)):
         # (x - center) / scale; either is None when turned off.
         center = scaler.mean_ if isinstance(scaler, StandardScaler) else scaler.center_
@@ -188,9 +197,7 @@ def _scale(graph: Graph, scaler: Any, x: str) -> str:
         )
         return graph.op("Div", z, root)
     raise NotImplementedError(
-        f"ONNX export has no converter for the scaler {type(scaler).__name__} "
-        "(scaler='quantile'); fit with scaler='standard', 'robust', 'minmax', "
-        "'robust_clip' or None to export."
+        f"ONNX export has no converter for the scaler {type(scaler).__name__}."
     )
 
 
