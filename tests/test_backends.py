@@ -32,10 +32,10 @@ from tests._backends import (
 # One check a backend: fit, predict, then save and load the same model (a child
 # process per check costs a framework import and a fit, on 2 cores in CI).
 CHECKS = ("fit",)
-# Checks whose TensorFlow runs are in-process tests elsewhere: the text export
-# (tests/test_export_text.py) and the known-answer tests of calibration and conformal
+# Checks whose TensorFlow runs are in-process tests elsewhere: the text and backbone
+# exports (tests/test_export_text.py, tests/test_export.py) and the known-answer tests of calibration and conformal
 # coverage (tests/test_calibration.py, tests/test_conformal.py).
-OTHER_BACKEND_CHECKS = ("text_export", "calibration", "coverage")
+OTHER_BACKEND_CHECKS = ("export_networks", "calibration", "coverage")
 # One small trial: the checks are about the backend running the whole path, and a
 # floor on held-out accuracy that any working network clears on breast_cancer.
 FAST = {"max_trials": 1, "max_epochs": 10, "random_state": 0, "verbose": 0}
@@ -179,17 +179,22 @@ def _check_save(backend: str, clf, X_test) -> None:
     )
 
 
-def check_text_export(backend: str) -> None:
-    """Every text network family converts to ONNX from this backend's weights, and a
-    fitted text classifier's export (tokenizer outside the graph) predicts as it."""
+def check_export_networks(backend: str) -> None:
+    """Every text network family and two pretrained backbones convert to ONNX from
+    this backend's weights, and a fitted text classifier's export (tokenizer outside
+    the graph) predicts as it."""
     import autodeep
     from autodeep import TextClassifier
     from autodeep.export import onnx_inputs
     from tests.conftest import sentiment_texts
+    from tests.test_export import backbone_network_matches
     from tests.test_export_text import FAMILIES, sequence_network_matches
 
     for params in FAMILIES:
         sequence_network_matches(params)
+    with tempfile.TemporaryDirectory() as folder:
+        backbone_network_matches("mobilenet_v3_small", "MobileNetV3Small", 1, folder)
+        backbone_network_matches("efficientnet_b0", "EfficientNetB0", 3, folder)
     texts, labels, _ = sentiment_texts(200, seed=0)
     test_texts = [*sentiment_texts(40, seed=1)[0], "", "東京 🙂 great!"]
     space = {"family": "rnn", "cell": "gru", "rnn_units": 8, "bidirectional": True}
@@ -227,7 +232,7 @@ if __name__ == "__main__":
             sys.argv[1:],
             {
                 "fit": check_fit,
-                "text_export": check_text_export,
+                "export_networks": check_export_networks,
                 "calibration": check_calibration,
                 "coverage": check_coverage,
             },
