@@ -80,29 +80,49 @@ def text_inputs(texts: Any, info: dict[str, Any]) -> dict[str, np.ndarray]:
     >>> session.run(None, text_inputs(["a fine film"], info))  # doctest: +SKIP
     """
     spec = info["text"]
-    texts = check_texts(texts)
+    encoder = _encoder(spec)
+    rows = encoder.transform(check_texts(texts))
     if spec["encoder"] == "token_ids":
-        sequences = SequenceEncoder(
+        return {spec["graph_input"]: rows.astype(np.int64)}
+    return {spec["graph_input"]: rows.toarray().astype(np.float32)}
+
+
+# The encoders rebuilt from recent records, so that a server or a loop scoring one
+# text at a time does not rebuild a vocabulary of thousands of entries per call.
+_ENCODERS: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _encoder(spec: dict[str, Any]) -> Any:
+    """The fitted text encoder (or TF-IDF vectorizer) that ``spec`` records."""
+    cached = _ENCODERS.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    if spec["encoder"] == "token_ids":
+        encoder: Any = SequenceEncoder(
             max_tokens=len(spec["vocabulary"]) + 2,
             sequence_length=int(spec["sequence_length"]),
             standardize=spec["standardize"],
         )
-        sequences.vocabulary_ = {
+        encoder.vocabulary_ = {
             token: index for index, token in enumerate(spec["vocabulary"], 2)
         }
-        sequences.vocabulary_size_ = len(spec["vocabulary"]) + 2
-        sequences.sequence_length_ = int(spec["sequence_length"])
-        ids = sequences.transform(texts).astype(np.int64)
-        return {spec["graph_input"]: ids}
-    if spec["encoder"] == "tfidf":
-        vectorizer = NgramEncoder(
+        encoder.vocabulary_size_ = len(spec["vocabulary"]) + 2
+        encoder.sequence_length_ = int(spec["sequence_length"])
+    elif spec["encoder"] == "tfidf":
+        encoder = NgramEncoder(
             max_tokens=len(spec["vocabulary"]),
             ngram_max=int(spec["ngram_max"]),
             analyzer=spec["analyzer"],
             standardize=spec["standardize"],
         )._make_vectorizer()
-        vectorizer.set_params(vocabulary=spec["vocabulary"], max_features=None)
-        vectorizer.idf_ = np.asarray(spec["idf"], dtype=np.float32)
-        rows = vectorizer.transform(texts).toarray().astype(np.float32)
-        return {spec["graph_input"]: rows}
-    raise ValueError(f"Unknown text encoder {spec['encoder']!r} in the ONNX metadata.")
+        encoder.set_params(vocabulary=spec["vocabulary"], max_features=None)
+        encoder.idf_ = np.asarray(spec["idf"], dtype=np.float32)
+    else:
+        raise ValueError(
+            f"Unknown text encoder {spec['encoder']!r} in the ONNX metadata."
+        )
+    if len(_ENCODERS) >= 8:
+        _ENCODERS.pop(next(iter(_ENCODERS)))
+    # The record is kept with its encoder, so its id is not reused while cached.
+    _ENCODERS[id(spec)] = (spec, encoder)
+    return encoder
