@@ -14,16 +14,13 @@ node. Anything else is refused by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from autodeep.export import _sequence
 from autodeep.export._graph import Graph
-
-# Keras' constants for SELU.
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
+from autodeep.export._primitives import activation, activation_name, padding, value
 
 
 def convert(graph: Graph, model: Any, x: str) -> str:
@@ -47,12 +44,37 @@ def convert(graph: Graph, model: Any, x: str) -> str:
     return result
 
 
+# Keras operations between a value and a number (``x + 3.0`` in a backbone).
+ARITHMETIC = {"Add": "Add", "Subtract": "Sub", "Multiply": "Mul", "Divide": "Div"}
+
+
+def _arithmetic(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> str:
+    args = node.arguments.args
+    if len(inputs) == 2:
+        return graph.op(ARITHMETIC[type(operation).__name__], *inputs)
+    numbers = [a for a in args if isinstance(a, (int, float, np.number))]
+    if len(inputs) != 1 or len(numbers) != 1 or len(args) != 2:
+        raise NotImplementedError(
+            f"ONNX export reads {type(operation).__name__} of two values or of a "
+            "value and a number."
+        )
+    constant = graph.const(np.float32(numbers[0]))
+    (x,) = inputs
+    pair = (
+        (x, constant)
+        if not isinstance(args[0], (int, float, np.number))
+        else (
+            constant,
+            x,
+        )
+    )
+    return graph.op(ARITHMETIC[type(operation).__name__], *pair)
+
+
 def _functional(graph: Graph, model: Any, x: str) -> str:
     """A functional network, node by node from its input (its layers may branch
     and join, as residual blocks do)."""
     import keras
-
-    from autodeep.export import _sequence
 
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise NotImplementedError(
@@ -148,12 +170,6 @@ def _dense(graph: Graph, layer: Any, x: str) -> str:
     return activation(graph, activation_name(layer.activation), out)
 
 
-def value(variable: Any) -> np.ndarray:
-    import keras
-
-    return np.asarray(keras.ops.convert_to_numpy(variable), dtype=np.float32)
-
-
 def _batch_norm(graph: Graph, layer: Any, x: str) -> str:
     """Inference batch normalization as ``x * a + b`` on the last axis."""
     axis = int(np.atleast_1d(layer.axis)[0]) % len(layer.input.shape)
@@ -170,78 +186,6 @@ def _batch_norm(graph: Graph, layer: Any, x: str) -> str:
     shift = beta - mean * scale
     out = graph.op("Mul", x, graph.const(scale.astype(np.float32), "bn_scale"))
     return graph.op("Add", out, graph.const(shift.astype(np.float32), "bn_shift"))
-
-
-def activation_name(function: Any) -> str:
-    name = getattr(function, "__name__", str(function))
-    return {"silu": "swish"}.get(name, name)
-
-
-def _swish(graph: Graph, x: str) -> str:
-    return graph.op("Mul", x, graph.op("Sigmoid", x))
-
-
-def _gelu(graph: Graph, x: str) -> str:
-    # Keras' exact GELU: x / 2 * (1 + erf(x / sqrt(2))).
-    inner = graph.op("Erf", graph.op("Div", x, graph.const(np.float32(np.sqrt(2.0)))))
-    one_plus = graph.op("Add", inner, graph.const(np.float32(1.0)))
-    return graph.op("Mul", graph.op("Mul", x, graph.const(np.float32(0.5))), one_plus)
-
-
-ACTIVATIONS: dict[str, Callable[[Graph, str], str]] = {
-    "linear": lambda graph, x: x,
-    "relu": lambda graph, x: graph.op("Relu", x),
-    "tanh": lambda graph, x: graph.op("Tanh", x),
-    "sigmoid": lambda graph, x: graph.op("Sigmoid", x),
-    "elu": lambda graph, x: graph.op("Elu", x, alpha=1.0),
-    "selu": lambda graph, x: graph.op("Selu", x, alpha=SELU_ALPHA, gamma=SELU_SCALE),
-    "softplus": lambda graph, x: graph.op("Softplus", x),
-    "softsign": lambda graph, x: graph.op("Softsign", x),
-    "swish": _swish,
-    "gelu": _gelu,
-    "softmax": lambda graph, x: graph.op("Softmax", x, axis=-1),
-    # Keras: x * relu6(x + 3) / 6 and relu6(x + 3) / 6, ONNX's with these constants.
-    "hard_silu": lambda graph, x: graph.op("HardSwish", x),
-    "hard_sigmoid": lambda graph, x: graph.op(
-        "HardSigmoid", x, alpha=1.0 / 6.0, beta=0.5
-    ),
-}
-ACTIVATIONS["hard_swish"] = ACTIVATIONS["hard_silu"]
-
-# Keras operations between a value and a number (``x + 3.0`` in a backbone).
-ARITHMETIC = {"Add": "Add", "Subtract": "Sub", "Multiply": "Mul", "Divide": "Div"}
-
-
-def _arithmetic(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> str:
-    args = node.arguments.args
-    if len(inputs) == 2:
-        return graph.op(ARITHMETIC[type(operation).__name__], *inputs)
-    numbers = [a for a in args if isinstance(a, (int, float, np.number))]
-    if len(inputs) != 1 or len(numbers) != 1 or len(args) != 2:
-        raise NotImplementedError(
-            f"ONNX export reads {type(operation).__name__} of two values or of a "
-            "value and a number."
-        )
-    constant = graph.const(np.float32(numbers[0]))
-    (x,) = inputs
-    pair = (
-        (x, constant)
-        if not isinstance(args[0], (int, float, np.number))
-        else (
-            constant,
-            x,
-        )
-    )
-    return graph.op(ARITHMETIC[type(operation).__name__], *pair)
-
-
-def activation(graph: Graph, name: str, x: str) -> str:
-    if name not in ACTIVATIONS:
-        raise NotImplementedError(
-            f"ONNX export has no converter for the activation {name!r}; it covers "
-            f"{sorted(ACTIVATIONS)}."
-        )
-    return ACTIVATIONS[name](graph, x)
 
 
 def _columns(graph: Graph, x: str, start: int, stop: int) -> str:
@@ -327,16 +271,6 @@ def _normalization(graph: Graph, layer: Any, x: str) -> str:
     )
     out = graph.op("Sub", x, graph.const(mean.astype(np.float32), "mean"))
     return graph.op("Div", out, graph.const(spread.astype(np.float32), "std"))
-
-
-def padding(layer: Any) -> str:
-    if layer.padding == "same":
-        return "SAME_UPPER"  # as TensorFlow: the extra row and column at the end
-    if layer.padding == "valid":
-        return "VALID"
-    raise NotImplementedError(
-        f"ONNX export has no converter for padding {layer.padding!r} ({layer.name!r})."
-    )
 
 
 def _convolution(graph: Graph, layer: Any, x: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from autodeep.export._graph import Graph
-from autodeep.export._network import activation, activation_name, padding, value
+from autodeep.export._primitives import activation, activation_name, padding, value
 
 INT64_MAX = np.iinfo(np.int64).max
 # Added to the attention scores of masked keys before the softmax, as Keras does.
