@@ -33,9 +33,10 @@ from tests._backends import (
 # process per check costs a framework import and a fit, on 2 cores in CI).
 CHECKS = ("fit",)
 # Checks whose TensorFlow runs are in-process tests elsewhere: the text and backbone
-# exports (tests/test_export_text.py, tests/test_export.py) and the known-answer tests of calibration and conformal
-# coverage (tests/test_calibration.py, tests/test_conformal.py).
-OTHER_BACKEND_CHECKS = ("export_networks", "calibration", "coverage")
+# exports (tests/test_export_text.py, tests/test_export.py) and the known-answer tests
+# of calibration, conformal coverage and fairness (tests/test_calibration.py,
+# tests/test_conformal.py, tests/test_fairness.py).
+OTHER_BACKEND_CHECKS = ("export_networks", "calibration", "coverage", "fairness")
 # One small trial: the checks are about the backend running the whole path, and a
 # floor on held-out accuracy that any working network clears on breast_cancer.
 FAST = {"max_trials": 1, "max_epochs": 10, "random_state": 0, "verbose": 0}
@@ -213,6 +214,13 @@ def check_calibration(backend: str) -> None:
     calibrates_an_overconfident_network(*wide_problem())
 
 
+def check_fairness(backend: str) -> None:
+    """The fairness known-answer test (tests/test_fairness.py) on this backend."""
+    from tests.test_fairness import fit_both, gaps_are_known
+
+    gaps_are_known(fit_both())
+
+
 def check_coverage(backend: str) -> None:
     """The conformal known-answer test (tests/test_conformal.py) on this backend: over
     20 random splits, 90 % sets and intervals cover between 87 % and 95 % of the
@@ -235,6 +243,7 @@ if __name__ == "__main__":
                 "export_networks": check_export_networks,
                 "calibration": check_calibration,
                 "coverage": check_coverage,
+                "fairness": check_fairness,
             },
         )
     )

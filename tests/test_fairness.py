@@ -62,6 +62,12 @@ def _people(proxy_strength, seed=0, n=3000):
 
 @pytest.fixture(scope="module")
 def fitted():
+    return fit_both()
+
+
+def fit_both():
+    """A classifier on people with a proxy of the protected attribute (1.0) and on
+    people without one (0.0), each with its held-out half."""
     models = {}
     for strength in (1.0, 0.0):
         X, y, protected = _people(strength)
@@ -87,6 +93,17 @@ def test_a_proxy_for_the_protected_attribute_shows_a_gap(fitted, tmp_path):
     text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)))
     assert "The share predicted as 1 is lowest for group A" in text
     assert "the difference is larger than chance would explain" in text
+
+
+def gaps_are_known(models):
+    """The known answers of ``fitted`` models: a proxy of the protected attribute shows
+    a selection-rate gap beyond the intervals; without one, every interval overlaps."""
+    model, X, y, protected = models[1.0]
+    gap = gaps(autodeep.fairness_frame(model, X, y, protected)).loc["selection_rate"]
+    assert gap["difference"] > 0.3 and not gap["intervals_overlap"], gap
+    model, X, y, protected = models[0.0]
+    table = gaps(autodeep.fairness_frame(model, X, y, protected))
+    assert table["intervals_overlap"].all(), table
 
 
 @pytest.mark.slow
