@@ -249,6 +249,12 @@ def _export(args: argparse.Namespace) -> int:
     info = autodeep.onnx_info(path)
     inputs = ", ".join(f"{e['name']} ({e['type']})" for e in info["inputs"])
     print(f"wrote {path}: inputs {inputs}; outputs {', '.join(info['outputs'])}")
+    if "text" in info:
+        print(
+            f"The graph reads {info['text']['graph_input']}, made from the texts with "
+            "the vocabulary stored in the file: autodeep.export.onnx_inputs(texts, "
+            "autodeep.onnx_info(path)) (see docs/deploy.md)."
+        )
     return 0
 
 

@@ -14,6 +14,7 @@ import pytest
 
 import autodeep
 from autodeep import TextClassifier, TextRegressor
+from autodeep.cli import main
 from autodeep.export import onnx_inputs
 from autodeep.preprocessing.text import NgramEncoder, SequenceEncoder, TextPreprocessor
 from tests.conftest import FAST, sentiment_texts
@@ -201,13 +202,17 @@ def test_a_text_classifier_matches_in_a_fresh_process(space, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_text_regressor_predicts_in_the_target_units(tmp_path):
+def test_a_text_regressor_predicts_in_the_target_units(tmp_path, capsys):
     texts, labels, _ = sentiment_texts(200, seed=0)
     target = np.array([3.0 if label == "positive" else -1.0 for label in labels])
     model = TextRegressor(
         **{**FAST, "max_epochs": 3}, search_space={"family": "conv1d"}
     ).fit(texts, target)
-    path = model.export(tmp_path / "text.onnx")
+    model.save(tmp_path / "model")
+    path = tmp_path / "text.onnx"  # as a user would: the command line
+    assert main(["export", str(tmp_path / "model"), "-o", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "inputs text (string)" in printed and "The graph reads token_ids" in printed
     (prediction,) = ort.InferenceSession(
         str(path), providers=["CPUExecutionProvider"]
     ).run(None, onnx_inputs(texts[:50], autodeep.onnx_info(path)))
