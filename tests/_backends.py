@@ -101,6 +101,27 @@ def check(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
+def network_outputs(model: Any, X: Any) -> Any:
+    """onnxruntime's outputs for ``X`` from the ONNX nodes of the Keras ``model``
+    alone (no preprocessing): its graph input takes ``X``'s element type."""
+    import onnxruntime
+    from onnx import TensorProto, helper
+
+    from autodeep.export import _network
+    from autodeep.export._graph import Graph
+
+    graph = Graph()
+    elem_type = helper.np_dtype_to_tensor_dtype(X.dtype)
+    x = graph.add_input("x", elem_type, ["batch", *X.shape[1:]])
+    graph.rename(_network.convert(graph, model, x), "out")
+    graph.add_output("out", TensorProto.FLOAT, ["batch", model.output_shape[-1]])
+    session = onnxruntime.InferenceSession(
+        graph.model("network", {}).SerializeToString(),
+        providers=["CPUExecutionProvider"],
+    )
+    return session.run(None, {"x": X})[0]
+
+
 def check_onnx_matches(clf: Any, X: Any, inputs: Callable[[str], dict]) -> None:
     """``clf``'s ONNX export, read from this backend's weights and run by
     onnxruntime on ``inputs(path)``, gives ``predict_proba`` within 1e-5 and the

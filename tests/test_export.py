@@ -24,6 +24,7 @@ from autodeep import (
     TabularRegressor,
 )
 from autodeep.export import onnx_inputs as feeds
+from tests._backends import network_outputs
 from tests.conftest import FAST
 
 ort = pytest.importorskip("onnxruntime")
@@ -161,27 +162,25 @@ def test_a_fresh_process_without_tensorflow_predicts_the_same(
     _, _, X_test = mixed
     path = classifier.export(tmp_path / "model.onnx")
     np.savez(tmp_path / "feeds.npz", **feeds(X_test, autodeep.onnx_info(path)))
+    labels, proba = in_fresh_process(CHILD, path, tmp_path / "feeds.npz", timeout=120)
+    assert labels == list(classifier.predict(X_test))
+    np.testing.assert_allclose(
+        proba, classifier.predict_proba(X_test), rtol=0, atol=1e-5
+    )
+
+
+def in_fresh_process(child, path, inputs, timeout):
+    """What the script ``child`` prints (JSON) and the array it saves, run in a new
+    Python process with the ONNX file, its inputs' file and the array's path."""
+    out = Path(inputs).with_name("out.npy")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(path),
-            str(tmp_path / "feeds.npz"),
-            str(tmp_path / "proba.npy"),
-        ],
+        [sys.executable, "-c", child, str(path), str(inputs), str(out)],
         capture_output=True,
         text=True,
-        timeout=120,
-        check=True,
+        timeout=timeout,
     )
-    assert json.loads(result.stdout) == list(classifier.predict(X_test))
-    np.testing.assert_allclose(
-        np.load(tmp_path / "proba.npy"),
-        classifier.predict_proba(X_test),
-        rtol=0,
-        atol=1e-5,
-    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout), np.load(out)
 
 
 def test_the_quantile_scaler_matches_scikit_learn():
@@ -423,10 +422,7 @@ def backbone_network_matches(backbone, constructor, channels, folder):
     weights file; grayscale repeated to three channels) gives Keras' outputs within
     1e-5 on 0-255 pixels, on the backend in use."""
     import keras
-    from onnx import TensorProto
 
-    from autodeep.export import _network
-    from autodeep.export._graph import Graph
     from autodeep.search_spaces.image import CNN_DEFAULTS, build_cnn
 
     weights = Path(folder) / f"{backbone}.weights.h5"
@@ -445,15 +441,7 @@ def backbone_network_matches(backbone, constructor, channels, folder):
         "softmax",
         pretrained_weights=weights,
     )
-    graph = Graph()
-    x = graph.add_input("image", TensorProto.FLOAT, ["batch", 32, 32, channels])
-    graph.rename(_network.convert(graph, model, x), "out")
-    graph.add_output("out", TensorProto.FLOAT, ["batch", 3])
-    session = ort.InferenceSession(
-        graph.model("backbone", {}).SerializeToString(),
-        providers=["CPUExecutionProvider"],
-    )
-    (out,) = session.run(None, {"image": X})
+    out = network_outputs(model, X)
     expected = keras.ops.convert_to_numpy(model(X, training=False))
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-5)
 

@@ -6,8 +6,6 @@ without TensorFlow or Keras.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,7 +15,9 @@ from autodeep import TextClassifier, TextRegressor
 from autodeep.cli import main
 from autodeep.export import onnx_inputs
 from autodeep.preprocessing.text import NgramEncoder, SequenceEncoder, TextPreprocessor
+from tests._backends import network_outputs
 from tests.conftest import FAST, sentiment_texts
+from tests.test_export import in_fresh_process
 
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
@@ -56,10 +56,7 @@ def sequence_network_matches(params):
     1e-6, with random weights (not a trained network's small ones) and rows of every
     length from all padding to none, on the backend in use."""
     import keras
-    from onnx import TensorProto
 
-    from autodeep.export import _network
-    from autodeep.export._graph import Graph
     from autodeep.search_spaces.text import TEXT_DEFAULTS, build_text_model
 
     length, rng = 12, np.random.default_rng(0)
@@ -70,15 +67,7 @@ def sequence_network_matches(params):
     ids = rng.integers(1, 50, size=(40, length))
     for row, size in enumerate([0, 1, length, *rng.integers(0, length, 37)]):
         ids[row, size:] = 0
-    graph = Graph()
-    x = graph.add_input("ids", TensorProto.INT64, ["batch", length])
-    graph.rename(_network.convert(graph, model, x), "out")
-    graph.add_output("out", TensorProto.FLOAT, ["batch", 3])
-    session = ort.InferenceSession(
-        graph.model("text", {}).SerializeToString(),
-        providers=["CPUExecutionProvider"],
-    )
-    (out,) = session.run(None, {"ids": ids})
+    out = network_outputs(model, ids.astype(np.int64))
     expected = keras.ops.convert_to_numpy(model(ids.astype("int32"), training=False))
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-6)
 
@@ -158,21 +147,7 @@ def _in_fresh_process(path, texts, tmp_path):
     """Labels (or predictions) and the last output, from a process that imports
     autodeep's loader and onnxruntime but no TensorFlow or Keras."""
     (tmp_path / "texts.json").write_text(json.dumps(texts))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(path),
-            str(tmp_path / "texts.json"),
-            str(tmp_path / "out.npy"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout), np.load(tmp_path / "out.npy")
+    return in_fresh_process(CHILD, path, tmp_path / "texts.json", timeout=180)
 
 
 @pytest.mark.slow

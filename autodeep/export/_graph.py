@@ -44,6 +44,10 @@ class Graph:
         self.initializers.append(numpy_helper.from_array(array, name))
         return name
 
+    def ints(self, *values: int) -> str:
+        """A 1-D int64 initializer: the axes, shapes and bounds that operators take."""
+        return self.const(np.array(values, dtype=np.int64), "ints")
+
     def op(
         self, op_type: str, *inputs: str, hint: str | None = None, **attributes: Any
     ) -> str:

@@ -60,14 +60,8 @@ def _arithmetic(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> s
         )
     constant = graph.const(np.float32(numbers[0]))
     (x,) = inputs
-    pair = (
-        (x, constant)
-        if not isinstance(args[0], (int, float, np.number))
-        else (
-            constant,
-            x,
-        )
-    )
+    number_first = isinstance(args[0], (int, float, np.number))
+    pair = (constant, x) if number_first else (x, constant)
     return graph.op(ARITHMETIC[type(operation).__name__], *pair)
 
 
@@ -151,8 +145,7 @@ def _layer(graph: Graph, layer: Any, x: str) -> str:
         out = graph.op("Mul", x, graph.const(np.float32(layer.scale)))
         return graph.op("Add", out, graph.const(np.float32(layer.offset)))
     if isinstance(layer, keras.layers.Reshape):
-        shape = np.array([0, *layer.target_shape], dtype=np.int64)
-        return graph.op("Reshape", x, graph.const(shape, "shape"))
+        return graph.op("Reshape", x, graph.ints(0, *layer.target_shape))
     if isinstance(layer, keras.layers.Resizing):
         return _resizing(graph, layer, x)
     if type(layer).__name__.startswith("Random"):
@@ -193,9 +186,9 @@ def _columns(graph: Graph, x: str, start: int, stop: int) -> str:
     return graph.op(
         "Slice",
         x,
-        graph.const(np.array([start], dtype=np.int64)),
-        graph.const(np.array([stop], dtype=np.int64)),
-        graph.const(np.array([1], dtype=np.int64)),
+        graph.ints(start),
+        graph.ints(stop),
+        graph.ints(1),
     )
 
 
@@ -216,7 +209,7 @@ def _category_embedding(graph: Graph, layer: Any, x: str) -> str:
         rows = graph.op(
             "Gather",
             table,
-            graph.op("Squeeze", codes, graph.const(np.array([1], dtype=np.int64))),
+            graph.op("Squeeze", codes, graph.ints(1)),
             axis=0,
         )
         parts.append(rows)
@@ -229,7 +222,7 @@ def _periodic_embedding(graph: Graph, layer: Any, x: str) -> str:
     values = graph.op(
         "Unsqueeze",
         _columns(graph, x, 0, n),
-        graph.const(np.array([2], dtype=np.int64)),
+        graph.ints(2),
     )  # (batch, n, 1)
     two_pi = graph.op("Mul", values, graph.const(np.float32(2 * np.pi)))
     angles = graph.op(
@@ -248,9 +241,7 @@ def _periodic_embedding(graph: Graph, layer: Any, x: str) -> str:
         "Relu",
         graph.op("Add", embedded, graph.const(value(layer.bias), "periodic_bias")),
     )
-    flat = graph.op(
-        "Reshape", embedded, graph.const(np.array([-1, n * width], dtype=np.int64))
-    )
+    flat = graph.op("Reshape", embedded, graph.ints(-1, n * width))
     if total == n:
         return flat
     return graph.op("Concat", flat, _columns(graph, x, n, total), axis=-1)
@@ -285,19 +276,7 @@ def _convolution(graph: Graph, layer: Any, x: str) -> str:
     }
     nchw = graph.op("Transpose", x, perm=TO_NCHW)
     if isinstance(layer, keras.layers.SeparableConv2D):
-        depthwise = value(layer.depthwise_kernel)  # (kh, kw, in, multiplier)
-        kh, kw, channels, multiplier = depthwise.shape
-        weights = depthwise.transpose(2, 3, 0, 1).reshape(
-            channels * multiplier, 1, kh, kw
-        )
-        nchw = graph.op(
-            "Conv",
-            nchw,
-            graph.const(weights, "depthwise_kernel"),
-            group=int(channels),
-            kernel_shape=[int(kh), int(kw)],
-            **settings,
-        )
+        nchw = _depthwise_nchw(graph, nchw, value(layer.depthwise_kernel), settings)
         kernel = value(layer.pointwise_kernel)
         settings = {"strides": [1, 1]}
     else:
@@ -314,36 +293,46 @@ def _convolution(graph: Graph, layer: Any, x: str) -> str:
 def _depthwise(graph: Graph, layer: Any, x: str) -> str:
     if layer.data_format != "channels_last":
         raise NotImplementedError(f"{layer.name!r} is not channels_last.")
-    kernel = value(layer.kernel)  # (kh, kw, in, multiplier)
+    settings = {
+        "auto_pad": padding(layer),
+        "strides": list(layer.strides),
+        "dilations": list(layer.dilation_rate),
+    }
+    bias = value(layer.bias) if layer.use_bias else None
+    nchw = graph.op("Transpose", x, perm=TO_NCHW)
+    out = _depthwise_nchw(graph, nchw, value(layer.kernel), settings, bias)
+    out = graph.op("Transpose", out, perm=TO_NHWC)
+    return activation(graph, activation_name(layer.activation), out)
+
+
+def _depthwise_nchw(
+    graph: Graph,
+    nchw: str,
+    kernel: np.ndarray,
+    settings: dict[str, Any],
+    bias: np.ndarray | None = None,
+) -> str:
+    """A depthwise convolution (Keras kernel ``(kh, kw, in, multiplier)``) as a
+    grouped ``Conv`` on NCHW values."""
     kh, kw, channels, multiplier = kernel.shape
-    inputs = [
-        graph.op("Transpose", x, perm=TO_NCHW),
-        graph.const(
-            kernel.transpose(2, 3, 0, 1).reshape(channels * multiplier, 1, kh, kw),
-            "depthwise_kernel",
-        ),
-    ]
-    if layer.use_bias:
-        inputs.append(graph.const(value(layer.bias), "depthwise_bias"))
-    out = graph.op(
+    weights = kernel.transpose(2, 3, 0, 1).reshape(channels * multiplier, 1, kh, kw)
+    inputs = [nchw, graph.const(weights, "depthwise_kernel")]
+    if bias is not None:
+        inputs.append(graph.const(bias, "depthwise_bias"))
+    return graph.op(
         "Conv",
         *inputs,
         group=int(channels),
         kernel_shape=[int(kh), int(kw)],
-        strides=list(layer.strides),
-        dilations=list(layer.dilation_rate),
-        auto_pad=padding(layer),
+        **settings,
     )
-    out = graph.op("Transpose", out, perm=TO_NHWC)
-    return activation(graph, activation_name(layer.activation), out)
 
 
 def _zero_padding(graph: Graph, layer: Any, x: str) -> str:
     if layer.data_format != "channels_last":
         raise NotImplementedError(f"{layer.name!r} is not channels_last.")
     (top, bottom), (left, right) = layer.padding
-    pads = np.array([0, top, left, 0, 0, bottom, right, 0], dtype=np.int64)
-    return graph.op("Pad", x, graph.const(pads, "pads"))
+    return graph.op("Pad", x, graph.ints(0, top, left, 0, 0, bottom, right, 0))
 
 
 def _relu(graph: Graph, layer: Any, x: str) -> str:

@@ -75,9 +75,7 @@ def to_onnx(estimator: Any) -> Any:
         )
         n_outputs = len(target.mean_)
         if n_outputs == 1:
-            values = graph.op(
-                "Squeeze", values, graph.const(np.array([1], dtype=np.int64))
-            )
+            values = graph.op("Squeeze", values, graph.ints(1))
         graph.rename(values, "prediction")
         graph.add_output(
             "prediction",
@@ -153,9 +151,7 @@ def _calibrated(graph: Graph, proba: str, temperature: float | None) -> str:
     """``predict_proba``'s probabilities: the network's, temperature-scaled, in double
     precision (``autodeep._calibration.scaled``)."""
     if temperature is None or temperature == 1.0:
-        total = graph.op(
-            "ReduceSum", proba, graph.const(np.array([1], dtype=np.int64)), keepdims=1
-        )
+        total = graph.op("ReduceSum", proba, graph.ints(1), keepdims=1)
         return graph.op("Div", proba, total)
     clipped = graph.op(
         "Clip", proba, graph.const(np.float64(1e-12)), graph.const(np.float64(1.0))

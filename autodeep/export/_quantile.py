@@ -134,13 +134,13 @@ def _interp(graph: Graph, x: str, knots: np.ndarray, values: np.ndarray) -> str:
     n = len(values)
     at_or_below = graph.op(
         "GreaterOrEqual",
-        graph.op("Unsqueeze", x, graph.const(np.array([1], dtype=np.int64))),
+        graph.op("Unsqueeze", x, graph.ints(1)),
         graph.const(knots[None], "quantiles"),
     )  # (batch, n, columns)
     count = graph.op(
         "ReduceSum",
         graph.op("Cast", at_or_below, to=7),
-        graph.const(np.array([1], dtype=np.int64)),
+        graph.ints(1),
         keepdims=0,
     )  # (batch, columns): knots at or below x
     left = graph.op(

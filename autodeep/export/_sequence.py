@@ -35,14 +35,6 @@ def convert_node(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> 
     return _CONVERTERS[type(operation).__name__](graph, operation, node, inputs)
 
 
-def _ints(graph: Graph, *values: int) -> str:
-    return graph.const(np.array(values, dtype=np.int64), "ints")
-
-
-def _value(variable: Any) -> np.ndarray:
-    return value(variable)
-
-
 # -- Keras operations on masks and ids ---------------------------------------------
 
 
@@ -76,10 +68,10 @@ def _get_item(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> str
     return graph.op(
         "Slice",
         x,
-        _ints(graph, *starts),
-        _ints(graph, *ends),
-        _ints(graph, *axes),
-        _ints(graph, *steps),
+        graph.ints(*starts),
+        graph.ints(*ends),
+        graph.ints(*axes),
+        graph.ints(*steps),
     )
 
 
@@ -95,7 +87,7 @@ def _concatenate(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> 
 
 def _expand_dims(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> str:
     (x,) = inputs
-    return graph.op("Unsqueeze", x, _ints(graph, int(operation.axis)))
+    return graph.op("Unsqueeze", x, graph.ints(int(operation.axis)))
 
 
 # -- embeddings and pooling ----------------------------------------------------------
@@ -103,7 +95,7 @@ def _expand_dims(graph: Graph, operation: Any, node: Any, inputs: list[str]) -> 
 
 def _embedding(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> str:
     (ids,) = inputs
-    table = graph.const(_value(layer.embeddings), "token_embedding")
+    table = graph.const(value(layer.embeddings), "token_embedding")
     return graph.op("Gather", table, ids, axis=0)
 
 
@@ -111,9 +103,9 @@ def _position_embedding(graph: Graph, layer: Any, node: Any, inputs: list[str]) 
     (ids,) = inputs
     length = int(layer.input.shape[-1])
     tokens = graph.op(
-        "Gather", graph.const(_value(layer.token_embeddings), "token_embedding"), ids
+        "Gather", graph.const(value(layer.token_embeddings), "token_embedding"), ids
     )
-    positions = _value(layer.position_embeddings)[:length][None]
+    positions = value(layer.position_embeddings)[:length][None]
     return graph.op("Add", tokens, graph.const(positions, "position_embedding"))
 
 
@@ -124,16 +116,16 @@ def _masked_pooling(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> s
     if not mask:
         reduce = "ReduceMax" if layer.mode == "max" else "ReduceMean"
         return graph.op(reduce, x, axes=[1], keepdims=0)
-    keep = graph.op("Unsqueeze", graph.op("Cast", mask[0], to=9), _ints(graph, -1))
+    keep = graph.op("Unsqueeze", graph.op("Cast", mask[0], to=9), graph.ints(-1))
     zero = graph.const(np.float32(0.0))
-    counts = graph.op("ReduceSum", graph.op("Cast", keep, to=1), _ints(graph, 1))
-    counts = graph.op("Squeeze", counts, _ints(graph, 1))  # (batch, 1)
+    counts = graph.op("ReduceSum", graph.op("Cast", keep, to=1), graph.ints(1))
+    counts = graph.op("Squeeze", counts, graph.ints(1))  # (batch, 1)
     if layer.mode == "max":
         hidden = graph.op("Where", keep, x, graph.const(np.float32(-np.inf)))
         pooled = graph.op("ReduceMax", hidden, axes=[1], keepdims=0)
         return graph.op("Where", graph.op("Greater", counts, zero), pooled, zero)
     total = graph.op(
-        "ReduceSum", graph.op("Where", keep, x, zero), _ints(graph, 1), keepdims=0
+        "ReduceSum", graph.op("Where", keep, x, zero), graph.ints(1), keepdims=0
     )
     return graph.op("Div", total, graph.op("Max", counts, graph.const(np.float32(1))))
 
@@ -144,13 +136,13 @@ def _conv1d(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> str:
         raise NotImplementedError(
             f"ONNX export reads channels_last Conv1D without groups; {layer.name!r}."
         )
-    kernel = _value(layer.kernel)  # (width, in, out)
+    kernel = value(layer.kernel)  # (width, in, out)
     conv_inputs = [
         graph.op("Transpose", x, perm=[0, 2, 1]),
         graph.const(kernel.transpose(2, 1, 0), "conv_kernel"),
     ]
     if layer.use_bias:
-        conv_inputs.append(graph.const(_value(layer.bias), "conv_bias"))
+        conv_inputs.append(graph.const(value(layer.bias), "conv_bias"))
     out = graph.op(
         "Conv",
         *conv_inputs,
@@ -181,8 +173,8 @@ def _layer_norm(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> str:
             f"ONNX export normalizes the last axis only; {layer.name!r}."
         )
     width = int(layer.input.shape[-1])
-    scale = _value(layer.gamma) if layer.scale else np.ones(width, np.float32)
-    shift = _value(layer.beta) if layer.center else np.zeros(width, np.float32)
+    scale = value(layer.gamma) if layer.scale else np.ones(width, np.float32)
+    shift = value(layer.beta) if layer.center else np.zeros(width, np.float32)
     return graph.op(
         "LayerNormalization",
         x,
@@ -195,17 +187,17 @@ def _layer_norm(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> str:
 
 def _einsum_dense(graph: Graph, dense: Any, x: str, equation: str) -> str:
     out = graph.op(
-        "Einsum", x, graph.const(_value(dense.kernel), "kernel"), equation=equation
+        "Einsum", x, graph.const(value(dense.kernel), "kernel"), equation=equation
     )
     if dense.bias is not None:
-        out = graph.op("Add", out, graph.const(_value(dense.bias), "bias"))
+        out = graph.op("Add", out, graph.const(value(dense.bias), "bias"))
     return out
 
 
 def _attention(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> str:
     """Keras' ``MultiHeadAttention`` on ``(batch, time, width)`` values, with an
     optional boolean ``attention_mask`` (``True``: the query may attend the key)."""
-    query, value, *rest = inputs
+    query, memory, *rest = inputs
     if len(node.arguments.args) > 2 or set(node.arguments.kwargs) - {
         "attention_mask",
         "training",
@@ -216,12 +208,12 @@ def _attention(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> str:
         )
     mask = rest[0] if rest else None
     q = _einsum_dense(graph, layer._query_dense, query, "btd,dhk->bthk")
-    k = _einsum_dense(graph, layer._key_dense, value, "bsd,dhk->bshk")
-    v = _einsum_dense(graph, layer._value_dense, value, "bsd,dhk->bshk")
+    k = _einsum_dense(graph, layer._key_dense, memory, "bsd,dhk->bshk")
+    v = _einsum_dense(graph, layer._value_dense, memory, "bsd,dhk->bshk")
     q = graph.op("Mul", q, graph.const(np.float32(1.0 / np.sqrt(layer._key_dim))))
     scores = graph.op("Einsum", k, q, equation="bshk,bthk->bhts")
     if mask is not None:
-        allowed = graph.op("Unsqueeze", graph.op("Cast", mask, to=1), _ints(graph, 1))
+        allowed = graph.op("Unsqueeze", graph.op("Cast", mask, to=1), graph.ints(1))
         penalty = graph.op(
             "Mul",
             graph.op("Sub", graph.const(np.float32(1.0)), allowed),
@@ -276,13 +268,13 @@ def _recurrent(graph: Graph, layer: Any, node: Any, inputs: list[str]) -> str:
     ]
     if mask:
         lengths = graph.op(
-            "ReduceSum", graph.op("Cast", mask[0], to=7), _ints(graph, 1), keepdims=0
+            "ReduceSum", graph.op("Cast", mask[0], to=7), graph.ints(1), keepdims=0
         )
         operands.append(graph.op("Cast", lengths, to=6))  # int32 sequence_lens
     last = graph.output_of(kind, *operands, index=1, **settings)
     # (directions, batch, units) -> (batch, directions * units), forward first.
     last = graph.op("Transpose", last, perm=[1, 0, 2])
-    return graph.op("Reshape", last, _ints(graph, 0, -1))
+    return graph.op("Reshape", last, graph.ints(0, -1))
 
 
 def _check_recurrent(layer: Any, backwards: bool) -> None:
@@ -319,9 +311,9 @@ def _recurrent_weights(
         blocks = np.split(matrix, len(gates), axis=-1)
         return np.concatenate([blocks[g] for g in gates], axis=-1)
 
-    kernel = reorder(_value(cell.kernel)).T
-    recurrent = reorder(_value(cell.recurrent_kernel)).T
-    bias = _value(cell.bias)
+    kernel = reorder(value(cell.kernel)).T
+    recurrent = reorder(value(cell.recurrent_kernel)).T
+    bias = value(cell.bias)
     if bias.ndim == 2:  # GRU with reset_after: input and recurrent biases
         input_bias, recurrent_bias = reorder(bias[0]), reorder(bias[1])
     else:
