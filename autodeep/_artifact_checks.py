@@ -37,6 +37,11 @@ def check_state(state: dict[str, Any], name: str, cls: type) -> None:
             kind = "a regressor's state (no classes_)"
         raise ValueError(f"{mismatch} {kind}. {_SWAPPED}")
     expected = _preprocessor_type(cls)
+    tabular = expected.__name__ == "TabularPreprocessor"
+    if tabular and _is_column_pipeline(state["preprocessor"]):
+        from sklearn.pipeline import Pipeline
+
+        expected = Pipeline  # a frame with text or image columns
     if not isinstance(state["preprocessor"], expected):
         raise ValueError(
             f"{mismatch} a {type(state['preprocessor']).__name__} preprocessor, not "
@@ -45,6 +50,17 @@ def check_state(state: dict[str, Any], name: str, cls: type) -> None:
 
 
 _SWAPPED = "The manifest was edited or the files come from different models. " + RESAVE
+
+
+def _is_column_pipeline(preprocessor: Any) -> bool:
+    """Whether the state holds a tabular estimator's text-and-image preprocessing."""
+    from sklearn.pipeline import Pipeline
+
+    from autodeep.preprocessing.columns import ColumnEncoders
+
+    return isinstance(preprocessor, Pipeline) and isinstance(
+        preprocessor.steps[-1][1] if preprocessor.steps else None, ColumnEncoders
+    )
 
 
 def _preprocessor_type(cls: type) -> type:
@@ -105,6 +121,7 @@ def _row_shape(preprocessor: Any) -> tuple[int, ...]:
     from sklearn.pipeline import Pipeline
 
     from autodeep.preprocessing import ImagePreprocessor, TabularPreprocessor
+    from autodeep.preprocessing.columns import ColumnEncoders
     from autodeep.preprocessing.text import NgramEncoder, SequenceEncoder
 
     last = preprocessor
@@ -115,7 +132,7 @@ def _row_shape(preprocessor: Any) -> tuple[int, ...]:
             return (int(last.sequence_length_),)
         if isinstance(last, ImagePreprocessor):
             return (*map(int, last.image_size_), int(last.channels_))
-        if isinstance(last, (NgramEncoder, TabularPreprocessor)):
+        if isinstance(last, (NgramEncoder, TabularPreprocessor, ColumnEncoders)):
             return (int(last.n_features_out_),)
     except (AttributeError, TypeError, ValueError) as error:
         raise ValueError(

@@ -7,6 +7,7 @@ Targets by task are in :mod:`autodeep._targets`, what each parameter may be in
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import replace
@@ -31,6 +32,8 @@ from autodeep.search._types import SEED_MAX
 
 if TYPE_CHECKING:
     from autodeep.search._types import Settings
+
+logger = logging.getLogger("autodeep")
 
 
 class FitInputs(NamedTuple):
@@ -91,6 +94,8 @@ class AutoDeepEstimator(BaseEstimator):
 
         plan, X, y_fit, settings, fitted = self._fit_inputs(X, y)
         with verbosity(self.verbose), Launcher(self, X, y) as launch:
+            for line in self._describe_inputs(fitted):
+                logger.info(line)
             result = _engine.fit(plan, X, y_fit, replace(settings, launch=launch))
         for name, value in fitted.items():
             setattr(self, name, value)
@@ -135,6 +140,10 @@ class AutoDeepEstimator(BaseEstimator):
         if classes is not None:
             fitted["classes_"] = classes
         return FitInputs(plan, X, y_fit, settings, fitted)
+
+    def _describe_inputs(self, inspected: dict[str, Any]) -> list[str]:
+        """Lines for the log (``verbose >= 1``) on what fit found in the input."""
+        return []
 
     def _inspect(self, X: Any) -> dict[str, Any]:
         """What fit learns of the checked input before training, as fitted attributes

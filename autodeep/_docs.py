@@ -78,7 +78,18 @@ default="standard"
         Also fit scikit-learn's ``HistGradientBoosting*`` on the search's training part
         and score it on the same validation part with the same metric: a row with
         state ``"reference"`` in ``leaderboard_`` (and a sentence in the report) shows
-        whether the network earns its keep. It is never the model ``fit`` returns."""
+        whether the network earns its keep. It is never the model ``fit`` returns.
+        With text or image columns it reads the other columns only.
+    column_types : dict or None, default=None
+        The kind of some columns by name, among ``"numeric"``, ``"categorical"``,
+        ``"datetime"``, ``"text"`` and ``"image"``, e.g.
+        ``{"description": "text", "photo": "image", "zip": "categorical"}``; the other
+        columns are detected (``column_types_``; the rule is in
+        :mod:`autodeep.preprocessing.columns`). Text columns (free text) and image
+        columns (paths to image files, or image arrays) each get a branch of the
+        network (the text estimators' families, a small CNN on images at most 64
+        pixels a side), fused with the MLP on the other columns; missing texts are
+        empty and missing images the mean image."""
 
 _IMAGE_DOC = """
     search_space : dict or None, default=None
@@ -144,6 +155,12 @@ _FITTED_DOC = """
         Seconds: ``total``, ``search``, ``refit``, ``ensemble`` (the selection),
         ``calibration``, ``reference`` (tabular), and the Keras share of them
         (``keras_build``, ``keras_train``, ``keras_predict``).
+    column_types_ : dict
+        Tabular estimators: each column's kind (``"numeric"``, ``"categorical"``,
+        ``"datetime"``, ``"text"`` or ``"image"``).
+    image_sizes_ : dict
+        Tabular estimators with image columns: the (height, width) each image
+        column's images are read at.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of str

@@ -120,6 +120,131 @@ class PositionEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="autodeep")
+class ColumnRepresentation(keras.layers.Layer):
+    """One float vector per row of a frame with text or image columns.
+
+    The input row is the parts of ``parts`` side by side (see
+    :class:`autodeep.preprocessing.columns.ColumnEncoders`); the output is, in the
+    same order: the tabular features with their category codes embedded (as
+    :class:`CategoryEmbedding` does), each text column's token embeddings flattened
+    (``length * dim`` numbers; with ``positions``, a learned embedding of each
+    position is added) or its TF-IDF row as it is, and each image column's pixels as
+    they are. Explanations differentiate this vector, so every column, token and
+    pixel gets its share.
+
+    Parameters
+    ----------
+    parts : list of dict
+        ``{"kind": "table", "width", "cardinalities"}``, ``{"kind": "tokens",
+        "length", "vocabulary", "dim", "positions"}``, ``{"kind": "floats", "width"}``
+        (TF-IDF rows, pixels).
+    """
+
+    def __init__(self, parts: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parts = [dict(part) for part in parts]
+        self.categories = None
+        for part in self.parts:
+            if part["kind"] == "table" and part["cardinalities"]:
+                self.categories = CategoryEmbedding(
+                    part["cardinalities"], name="categories"
+                )
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        self.tables: list[Any] = []
+        for index, part in enumerate(self.parts):
+            if part["kind"] == "table" and self.categories is not None:
+                self.categories.build((None, part["width"]))
+            if part["kind"] == "tokens":
+                tokens = self.add_weight(
+                    shape=(part["vocabulary"], part["dim"]),
+                    initializer="uniform",
+                    name=f"token_embeddings_{index}",
+                )
+                positions = None
+                if part["positions"]:
+                    positions = self.add_weight(
+                        shape=(part["length"], part["dim"]),
+                        initializer="uniform",
+                        name=f"position_embeddings_{index}",
+                    )
+                self.tables.append((tokens, positions))
+
+    def call(self, inputs: Any) -> Any:
+        outputs, start, tables = [], 0, iter(self.tables)
+        for part in self.parts:
+            width = part["length"] if part["kind"] == "tokens" else part["width"]
+            values = inputs[:, start : start + width]
+            start += width
+            if part["kind"] == "table" and self.categories is not None:
+                values = self.categories(values)
+            elif part["kind"] == "tokens":
+                tokens, positions = next(tables)
+                embedded = ops.take(tokens, ops.cast(values, "int32"), axis=0)
+                if positions is not None:
+                    embedded = embedded + positions[None]
+                values = ops.reshape(embedded, (-1, width * part["dim"]))
+            outputs.append(ops.cast(values, self.compute_dtype))
+        return outputs[0] if len(outputs) == 1 else ops.concatenate(outputs, axis=-1)
+
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[Any, ...]:
+        return (input_shape[0], sum(self.widths()))
+
+    def widths(self) -> list[int]:
+        """Each part's width in the output."""
+        widths = []
+        for part in self.parts:
+            if part["kind"] == "tokens":
+                widths.append(part["length"] * part["dim"])
+            elif part["kind"] == "table" and part["cardinalities"]:
+                n_dense = part["width"] - len(part["cardinalities"])
+                widths.append(
+                    n_dense + sum(embedding_size(c) for c in part["cardinalities"])
+                )
+            else:
+                widths.append(part["width"])
+        return widths
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "parts": self.parts}
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
+class ColumnSlice(keras.layers.Layer):
+    """Columns ``start:stop`` of a 2-D input, reshaped to ``shape`` per row."""
+
+    def __init__(
+        self, start: int, stop: int, shape: list[int] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.start, self.stop = int(start), int(stop)
+        self.target_shape = None if shape is None else [int(s) for s in shape]
+
+    def call(self, inputs: Any) -> Any:
+        values = inputs[:, self.start : self.stop]
+        if self.target_shape is None:
+            return values
+        return ops.reshape(values, (-1, *self.target_shape))
+
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[Any, ...]:
+        if self.target_shape is None:
+            return (input_shape[0], self.stop - self.start)
+        return (input_shape[0], *self.target_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "start": self.start,
+            "stop": self.stop,
+            "shape": self.target_shape,
+        }
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
 class MaskedGlobalPooling1D(keras.layers.Layer):
     """Average or max over the time steps that the incoming mask keeps.
 

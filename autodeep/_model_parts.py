@@ -22,7 +22,14 @@ LOGITS = "logits"
 CATEGORY_EMBEDDING = "category_embedding"
 TOKEN_EMBEDDING = "token_embedding"
 TOKEN_POSITION_EMBEDDING = "token_position_embedding"
-EMBEDDINGS = (CATEGORY_EMBEDDING, TOKEN_EMBEDDING, TOKEN_POSITION_EMBEDDING)
+# The representation of a whole row of a frame with text or image columns.
+COLUMN_EMBEDDING = "column_embedding"
+EMBEDDINGS = (
+    COLUMN_EMBEDDING,
+    CATEGORY_EMBEDDING,
+    TOKEN_EMBEDDING,
+    TOKEN_POSITION_EMBEDDING,
+)
 # The global pooling at the head of a convolutional image network: its input is the
 # last feature map.
 HEAD_POOL = "head_pool"

@@ -72,5 +72,8 @@ def reference_row(trials: Any, seed: int) -> dict[str, Any]:
         "objective": objective(y_val, outputs),
         "epochs": 0,
         "seconds": time.monotonic() - start,
-        "reason": f"{name}: gradient-boosted trees on the same split, for comparison",
+        "reason": (
+            f"{name}: gradient-boosted trees on the same split"
+            f"{' ' + model.note if hasattr(model, 'note') else ''}, for comparison"
+        ),
     }

@@ -27,7 +27,9 @@ class _TabularMixin:
     max_onehot_categories: int
     search_space: dict[str, Any] | None
     reference_model: bool
+    column_types: dict[Any, str] | None
     _modality_constraints: ClassVar[Constraints] = {
+        "column_types": [dict, None],
         "scaler": [StrOptions(set(SCALER_NAMES)), None],
         # 0: every categorical column is embedded.
         "max_onehot_categories": [Interval(Integral, 0, None, closed="left")],
@@ -69,7 +71,29 @@ class _TabularMixin:
                 ) from error
             raise
 
+    def _inspect(self, X: Any) -> dict[str, Any]:
+        """Each column's kind (``column_types_``); text and image columns are checked
+        now, before any training, and image columns' sizes read (``image_sizes_``)."""
+        from autodeep._multimodal import inspect_frame, is_multimodal
+        from autodeep.preprocessing.columns import detect_column_types
+        from autodeep.preprocessing.tabular import as_frame
+
+        frame = as_frame(X)
+        types = detect_column_types(frame, self.column_types)
+        inspected: dict[str, Any] = {"column_types_": types}
+        if is_multimodal(types):
+            sizes = inspect_frame(frame, types, self)
+            if sizes:
+                inspected["image_sizes_"] = sizes
+        return inspected
+
+    def _describe_inputs(self, inspected: Mapping[str, Any]) -> list[str]:
+        from autodeep.preprocessing.columns import describe_column_types
+
+        return [describe_column_types(inspected["column_types_"])]
+
     def _plan(self, task: Any, inspected: Mapping[str, Any]) -> Any:
+        from autodeep._multimodal import is_multimodal, multimodal_plan
         from autodeep._plan import Plan, class_labels
         from autodeep._reference import make_reference
         from autodeep._tasks import Classification
@@ -78,8 +102,16 @@ class _TabularMixin:
         from autodeep.search_spaces import apply_overrides, mlp_space
         from autodeep.search_spaces.tabular import MLP_DEFAULTS
 
+        types = inspected["column_types_"]
+        if is_multimodal(types):
+            return multimodal_plan(self, task, inspected)
+        # Kinds the user set (numeric zip codes as categories, say).
+        frame_kinds = dict(self.column_types or {})
+
         def make_preprocessor() -> TabularPreprocessor:
-            return TabularPreprocessor(self.scaler, self.max_onehot_categories)
+            return TabularPreprocessor(
+                self.scaler, self.max_onehot_categories, frame_kinds or None
+            )
 
         plan = Plan(
             task=task,

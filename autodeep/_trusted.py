@@ -8,7 +8,8 @@ holds functions that evaluate strings or run programs, and one of them inside a
 every type autodeep writes, and nothing that holds a callable (no
 ``FunctionTransformer``, no functions, no ufuncs):
 
-- autodeep's preprocessing: ``TabularPreprocessor``, ``RobustClipScaler``, ``ImagePreprocessor``,
+- autodeep's preprocessing: ``TabularPreprocessor``, ``RobustClipScaler``,
+  ``MixedPreprocessor``, ``ColumnEncoders``, ``ImagePreprocessor``,
   ``TextPreprocessor``, ``NgramEncoder``, ``SequenceEncoder`` and the text helpers
   ``Tokenizer`` and ``StripPunctuation`` (our classes; only their data is stored);
 - the scikit-learn parts they are built from: ``ColumnTransformer``, ``Pipeline``,
@@ -46,6 +47,8 @@ TRUSTED_TYPES = frozenset(
         # (their helpers may move) or, if one moves, its old name stays listed here.
         "autodeep.preprocessing.tabular.TabularPreprocessor",
         "autodeep.preprocessing.tabular.RobustClipScaler",
+        "autodeep.preprocessing.columns.MixedPreprocessor",
+        "autodeep.preprocessing.columns.ColumnEncoders",
         "autodeep.preprocessing.image.ImagePreprocessor",
         "autodeep.preprocessing.text.TextPreprocessor",
         "autodeep.preprocessing.text.NgramEncoder",

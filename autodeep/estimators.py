@@ -30,8 +30,9 @@ class TabularClassifier(
 ):
     __doc__ = f"""Deep-learning classifier for tables, tuned by Optuna.
 
-    Accepts DataFrames with numeric, categorical (object, ``category``, bool) and
-    datetime columns, with missing values anywhere, or numeric arrays.
+    Accepts DataFrames with numeric, categorical (object, ``category``, bool),
+    datetime, free-text and image-path columns, with missing values anywhere, or
+    numeric arrays.
 
     Parameters
     ----------{_COMMON_DOC}{_TABULAR_DOC}{_IMBALANCE_DOC}
@@ -73,6 +74,7 @@ class TabularClassifier(
         scaler: str | None = "standard",
         max_onehot_categories: int = 10,
         reference_model: bool = True,
+        column_types: dict[str, str] | None = None,
         class_weight: str | dict[Any, float] | None = None,
         resampling: Any = None,
         validation_fraction: float = 0.2,
@@ -98,6 +100,7 @@ class TabularClassifier(
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
         self.reference_model = reference_model
+        self.column_types = column_types
         self.class_weight = class_weight
         self.resampling = resampling
         self.validation_fraction = validation_fraction
@@ -154,6 +157,7 @@ class TabularRegressor(
         scaler: str | None = "standard",
         max_onehot_categories: int = 10,
         reference_model: bool = True,
+        column_types: dict[str, str] | None = None,
         validation_fraction: float = 0.2,
         cv: int | str | None = "auto",
         n_iter_no_change: int = 10,
@@ -176,6 +180,7 @@ class TabularRegressor(
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
         self.reference_model = reference_model
+        self.column_types = column_types
         self.validation_fraction = validation_fraction
         self.cv = cv
         self.n_iter_no_change = n_iter_no_change

@@ -51,6 +51,8 @@ INPUT_ATTRIBUTES = (
     "input_kind_",
     "image_size_",
     "channels_",
+    "column_types_",
+    "image_sizes_",
 )
 FILES = ("model.keras", "state.skops", "metadata.json")
 METADATA = (
@@ -162,6 +164,16 @@ def _input_schema(estimator: Any) -> dict[str, Any]:
             "given_as": estimator.input_kind_,
             "image_size": list(estimator.image_size_),
             "channels": int(estimator.channels_),
+        }
+    types = getattr(estimator, "column_types_", None)
+    if types is not None and not hasattr(estimator.preprocessor_, "column_kinds_"):
+        return {
+            "kind": "table",
+            "n_features_in": int(estimator.n_features_in_),
+            "feature_names": [
+                str(c) for c in getattr(estimator, "feature_names_in_", [])
+            ],
+            "column_kinds": {str(k): v for k, v in types.items()},
         }
     if not hasattr(estimator.preprocessor_, "column_kinds_"):
         vectorizer = estimator.preprocessor_[-1]

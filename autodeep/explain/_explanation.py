@@ -45,6 +45,12 @@ class Explanation:
         Class probabilities (classifiers), columns in the order of ``classes_``.
     images : numpy.ndarray or None
         The explained images as the model saw them (images only).
+    details : dict or None
+        Frames with text or image columns (gradient methods): per text column
+        ``{"kind": "text", "tokens": [...], "values": [...]}`` (each row's tokens and
+        their attributions, which add up to the column's), per image column
+        ``{"kind": "image", "maps": [...], "images": [...]}`` (each row's height x
+        width map, and its image as the network read it). None otherwise.
     output, reference_output : numpy.ndarray or None
         Additive methods (``integrated_gradients``, ``gradient_x_input``): the
         explained output of each row (the target class's logit; a regressor's
@@ -76,6 +82,7 @@ class Explanation:
     images: np.ndarray | None = None
     output: np.ndarray | None = None
     reference_output: np.ndarray | None = None
+    details: dict[str, dict[str, Any]] | None = None
 
     @classmethod
     def from_subject(
@@ -117,6 +124,7 @@ class Explanation:
             predictions=predictions,
             probabilities=probabilities,
             images=subject.inputs if subject.kind == "image" else None,
+            details=getattr(subject, "details", None),
         )
 
     def __len__(self) -> int:

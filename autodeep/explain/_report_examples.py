@@ -138,7 +138,34 @@ def _example(
             ),
             width=460,
         )
+        body += _details(context, explanation, position)
     return _html.example(group, body, caption)
+
+
+def _details(context: Context, explanation: Explanation, position: int) -> Markup:
+    """Within each text column its tokens, within each image column its pixels, for
+    a frame with such columns (gradient methods)."""
+    parts = []
+    scale = output_scale(context, explanation, position)
+    for name, detail in (explanation.details or {}).items():
+        heading = _html.paragraphs([f"Within {_html.quote(name)}:"])
+        if detail["kind"] == "text":
+            values = detail["values"][position] * scale
+            text = str(explanation.inputs[name].iloc[position])
+            parts.append(
+                heading + _html.tokens(detail["tokens"][position], values, text)
+            )
+        else:
+            image = np.asarray(detail["images"][position], np.float64)
+            low, high = float(image.min()), float(image.max())
+            picture = figures.attribution_overlay(
+                (image - low) / (high - low or 1.0),
+                detail["maps"][position] * scale,
+                explanation.signed,
+                _bar_label(context, explanation),
+            )
+            parts.append(heading + _html.image(picture, width=300))
+    return Markup("").join(parts)
 
 
 def _in_output_units(

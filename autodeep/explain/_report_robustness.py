@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from autodeep._multimodal import is_multimodal
 from autodeep.explain import _figures as figures
 from autodeep.explain import _html
 from autodeep.explain._report_data import Context, Section, take_rows
-from autodeep.explain._robustness import Target, curves
+from autodeep.explain._robustness import Target, continuous_width, curves
 
 # Rows attacked at most (a random sample of the report's rows above it).
 ROWS = 200
@@ -19,9 +20,13 @@ NOTABLE = 0.05
 
 
 def fooled(context: Context) -> Section | None:
-    """The section; None for text models (tokens are not perturbed)."""
+    """The section; None for text models (tokens are not perturbed) and for frames
+    whose only columns are text and images."""
     if context.kind == "text":
         return None
+    mixed = is_multimodal(getattr(context.estimator, "column_types_", {}))
+    if mixed and continuous_width(context.estimator.preprocessor_) == 0:
+        return None  # no numeric column to perturb
     n = len(context.y)
     rows = np.arange(n)
     if n > ROWS:
@@ -41,6 +46,8 @@ def fooled(context: Context) -> Section | None:
     notable = pgd[change >= limit]
     row = notable.iloc[0] if len(notable) else pgd.iloc[-1]
     size = _size_words(target, float(row["epsilon"]))
+    if mixed:
+        size += " (texts and images left as they are)"
     before, after = _value(context, clean), _value(context, float(row[measure]))
     words = "accuracy" if context.classifier else "the mean absolute error"
     verb = "drops accuracy" if context.classifier else "raises the mean absolute error"

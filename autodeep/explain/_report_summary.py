@@ -21,7 +21,7 @@ from autodeep.explain._report_board import (
     score_column,
     searched,
 )
-from autodeep.explain._report_data import Context, Section, column
+from autodeep.explain._report_data import Context, Section, column, list_words
 
 BOOTSTRAP_ROUNDS = 1000
 
@@ -151,10 +151,20 @@ def _reference_sentence(estimator: Any) -> str | None:
     return (
         "For comparison, gradient-boosted trees (a standard non-deep method, "
         "scikit-learn's HistGradientBoosting) were trained on the same rows during the "
-        f"search and scored {metric_words(score)} {reference:.3f} on the same "
+        f"search{_reference_columns(estimator)} and scored {metric_words(score)} {reference:.3f} on the same "
         f"{held_out(estimator).removeprefix('the ')}, where the best network design "
         f"scored {network:.3f}: the network {verdict} the trees there."
     )
+
+
+def _reference_columns(estimator: Any) -> str:
+    """What the trees read, when they could not read every column."""
+    types = getattr(estimator, "column_types_", {})
+    skipped = [str(c) for c, kind in types.items() if kind in ("text", "image")]
+    if not skipped:
+        return ""
+    names = list_words([_html.quote(c) for c in skipped])
+    return f" (on every column but {names}, which trees cannot read)"
 
 
 def _budget(estimator: Any) -> str:

@@ -64,7 +64,7 @@ class Target:
         if kind == "tabular":
             # Per entry: standard deviations of the continuous columns, 0 elsewhere.
             self.scale = np.zeros(self.inputs.shape[1], np.float32)
-            first = int(estimator.preprocessor_.n_continuous_)
+            first = continuous_width(estimator.preprocessor_)
             spread = self.inputs[:, :first].std(axis=0) if len(self.inputs) > 1 else 0
             self.scale[:first] = spread
             self.low: float | None = None
@@ -178,6 +178,15 @@ def _kind(estimator: Any) -> str:
             "use an image or tabular estimator."
         )
     return kind
+
+
+def continuous_width(preprocessor: Any) -> int:
+    """How many leading network inputs are continuous (scaled numeric) values: the
+    tabular preprocessing's, which come first in a row with text or image columns."""
+    if hasattr(preprocessor, "n_continuous_"):
+        return int(preprocessor.n_continuous_)
+    layout = preprocessor[-1].layout_
+    return next((int(p["n_continuous"]) for p in layout if p["kind"] == "table"), 0)
 
 
 def _network_inputs(estimator: Any, X: Any) -> np.ndarray:

@@ -18,7 +18,8 @@ import numpy as np
 import scipy.sparse
 
 from autodeep._ensemble import members_of
-from autodeep._model_parts import model_parts
+from autodeep._model_parts import COLUMN_EMBEDDING, model_parts
+from autodeep._multimodal import is_multimodal
 from autodeep.explain._probe import EnsembleProbe, Probe, Representation
 
 
@@ -112,20 +113,9 @@ class TabularSubject(Subject):
         self.inputs = self._encode(self.X)
         self.z = self.probe.represent(self.inputs)
         if embedded:
-            from autodeep._layers import embedding_size
-
-            n_codes = len(preprocessor.cardinalities_)
-            dense, codes = (
-                sources[: len(sources) - n_codes],
-                sources[len(sources) - n_codes :],
-            )
-            widths = [embedding_size(c) for c in preprocessor.cardinalities_]
-            embedded_codes = [
-                c for c, w in zip(codes, widths, strict=True) for _ in range(w)
-            ]
             # Each member's representation (dense columns, then its embeddings),
             # side by side.
-            sources = (dense + embedded_codes) * len(self.members)
+            sources = _table_sources(preprocessor, embedded=True) * len(self.members)
         self.columns = list(preprocessor.column_kinds_)
         position = {column: i for i, column in enumerate(self.columns)}
         self.groups = np.zeros((len(sources), len(self.columns)), dtype=np.float32)
@@ -291,6 +281,140 @@ class TextSubject(Subject):
         return inputs, self.probe.represent(inputs)
 
 
+class MultimodalSubject(TabularSubject):
+    """Rows of a frame with text or image columns; units are the user's columns.
+
+    Attributions are taken on the network's whole-row representation (the
+    ``column_embedding`` layer: tabular features, token embeddings, TF-IDF rows,
+    pixels) and summed per column. :meth:`to_units` also keeps the detail within text
+    and image columns (``details``): each text's tokens and their attributions (an
+    n-gram's shared out among the tokens it covers, as for text models), and each
+    image's pixel map (summed over channels).
+    """
+
+    def __init__(self, estimator: Any, X: Any) -> None:
+        Subject.__init__(self, estimator, X)
+        pipeline = estimator.preprocessor_
+        self.stage, self.encoders = pipeline[0], pipeline[-1]
+        self.probe = self._probe(lambda member: "embedding")
+        rows = self.stage.transform(self.X)
+        self.texts = rows.texts
+        everything = np.arange(len(rows))
+        self.images = {c: images.take(everything) for c, images in rows.images.items()}
+        self.inputs = self._encode(self.X)
+        self.z = self.probe.represent(self.inputs)
+        self.columns = list(self.stage.column_types_)
+        sources: list[Any] = []
+        # Per member, the text and image parts' places in the representation.
+        self.slices: list[tuple[dict[str, Any], int, int]] = []
+        for member in self.members:
+            layer = member.get_layer(COLUMN_EMBEDDING)
+            for spec, width in zip(self.encoders.layout_, layer.widths(), strict=True):
+                start = len(sources)
+                if spec["kind"] == "table":
+                    sources += _table_sources(self.stage.tabular_, embedded=True)
+                else:
+                    sources += [spec["column"]] * width
+                    self.slices.append((spec, start, start + width))
+        position = {str(column): i for i, column in enumerate(self.columns)}
+        self.groups = np.zeros((len(sources), len(self.columns)), dtype=np.float32)
+        self.groups[np.arange(len(sources)), [position[str(s)] for s in sources]] = 1.0
+        names = [str(column) for column in self.columns]
+        self.unit_names = [names] * len(self.inputs)
+        self.details: dict[str, dict[str, Any]] | None = None
+
+    def set_baseline(self, value: Any = None) -> np.ndarray:
+        """As :meth:`Subject.set_baseline`; by default an image column's part is the
+        mean image of fit (what a missing image reads as, and what normalizes to
+        zero) rather than a black one, so that an image's attribution measures it
+        against an average picture, not against darkness."""
+        baseline = super().set_baseline(value)
+        if value is not None:
+            return baseline
+        for spec, start, stop in self.slices:
+            if spec["kind"] == "pixels":
+                height, width = spec["image_size"]
+                mean = np.asarray(spec["mean"], np.float32)
+                self.reference[start:stop] = np.tile(mean, height * width)
+        if any(spec["kind"] == "pixels" for spec, *_ in self.slices):
+            self.baseline_name = "zeros, and the mean image for image columns"
+        return np.broadcast_to(self.reference, self.z.shape).astype(np.float32)
+
+    def _encode(self, X: Any) -> np.ndarray:
+        from autodeep import _data
+
+        rows = self.estimator.preprocessor_.transform(X)
+        return _data.take(rows, np.arange(len(rows))).astype(np.float32)
+
+    def to_units(self, attributions: np.ndarray) -> list[np.ndarray]:
+        self.details = self._details(attributions)
+        return super().to_units(attributions)
+
+    def _details(self, attributions: np.ndarray) -> dict[str, dict[str, Any]]:
+        """Per text column, tokens and their attributions; per image column, pixel
+        maps; members' shares summed."""
+        details: dict[str, dict[str, Any]] = {}
+        n = len(attributions)
+        for spec, start, stop in self.slices:
+            column = str(spec["column"])
+            values = attributions[:, start:stop]
+            if spec["kind"] == "pixels":
+                height, width = spec["image_size"]
+                maps = values.reshape(n, height, width, -1).sum(axis=-1)
+                entry = details.setdefault(
+                    column,
+                    {
+                        "kind": "image",
+                        "maps": 0,
+                        "images": list(self.images[spec["column"]]),
+                    },
+                )
+                entry["maps"] = entry["maps"] + maps
+                continue
+            encoder = self.encoders.encoders_[spec["column"]]
+            texts = self.texts[spec["column"]]
+            if spec["kind"] == "tokens":
+                length = spec["length"]
+                tokens = [encoder.tokens(t)[:length] for t in texts]
+                per_position = values.reshape(n, length, -1).sum(axis=-1)
+                shares = [
+                    p[: len(t)] for p, t in zip(per_position, tokens, strict=True)
+                ]
+            else:
+                pairs = [_ngram_tokens(encoder.vectorizer_, t) for t in texts]
+                tokens = [t for t, _ in pairs]
+                shares = [m @ v for (_, m), v in zip(pairs, values, strict=True)]
+            entry = details.setdefault(
+                column, {"kind": "text", "tokens": tokens, "values": None}
+            )
+            if entry["values"] is None:
+                entry["values"] = shares
+            else:
+                entry["values"] = [
+                    a + b for a, b in zip(entry["values"], shares, strict=True)
+                ]
+        for entry in details.values():
+            if entry["kind"] == "image":
+                entry["maps"] = list(np.asarray(entry["maps"], dtype=np.float32))
+            else:
+                entry["values"] = [np.asarray(v, np.float32) for v in entry["values"]]
+        return details
+
+
+def _table_sources(preprocessor: Any, embedded: bool) -> list[Any]:
+    """The user column behind each entry of a tabular representation: the
+    preprocessed columns, with each category code widened to its embedding."""
+    sources = preprocessor.source_columns()
+    if not embedded or not preprocessor.cardinalities_:
+        return sources
+    from autodeep._layers import embedding_size
+
+    n_codes = len(preprocessor.cardinalities_)
+    dense, codes = sources[: len(sources) - n_codes], sources[len(sources) - n_codes :]
+    widths = [embedding_size(c) for c in preprocessor.cardinalities_]
+    return dense + [c for c, w in zip(codes, widths, strict=True) for _ in range(w)]
+
+
 def _embedding_or_input(model: Any) -> Representation:
     """What a network's explanations differentiate: its embedding of category codes
     or token ids where it has one, else its (float) input."""
@@ -359,6 +483,8 @@ def subject_class(estimator: Any) -> type[Subject]:
     from autodeep._image import _ImageMixin
     from autodeep._text import _TextMixin
 
+    if is_multimodal(getattr(estimator, "column_types_", {})):
+        return MultimodalSubject
     if isinstance(estimator, _ImageMixin):
         return ImageSubject
     if isinstance(estimator, _TextMixin):

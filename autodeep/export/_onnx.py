@@ -24,6 +24,14 @@ def to_onnx(estimator: Any) -> Any:
 
     check_is_fitted(estimator, "model_")
     kind = type(estimator).__name__
+    types = getattr(estimator, "column_types_", {})
+    mixed = sorted(str(c) for c, k in types.items() if k in ("text", "image"))
+    if mixed:
+        raise NotImplementedError(
+            f"ONNX export does not cover frames with text or image columns yet (this "
+            f"model reads {mixed}). Save it with est.save(folder) and predict with "
+            "autodeep, or fit without those columns to export."
+        )
     graph = Graph()
     extra: dict[str, Any] = {}
     if kind in ("TabularClassifier", "TabularRegressor"):

@@ -109,6 +109,11 @@ default="standard"
     max_onehot_categories : int, default=10
         Categorical columns with at most this many categories (missing counts as one)
         are one-hot encoded; columns with more become embedding codes.
+    column_kinds : dict or None, default=None
+        Column name to ``"numeric"``, ``"categorical"`` or ``"datetime"``, for the
+        columns whose kind is not the one their dtype gives (numeric zip codes read as
+        categories, dates kept as text). Those columns are not compared with their fit
+        dtype at transform.
 
     Attributes
     ----------
@@ -141,14 +146,21 @@ default="standard"
     """
 
     def __init__(
-        self, scaler: str | None = "standard", max_onehot_categories: int = 10
+        self,
+        scaler: str | None = "standard",
+        max_onehot_categories: int = 10,
+        column_kinds: dict[Any, str] | None = None,
     ):
         self.scaler = scaler
         self.max_onehot_categories = max_onehot_categories
+        self.column_kinds = column_kinds
 
     def fit(self, X: Any, y: Any = None) -> TabularPreprocessor:
         frame = as_frame(X)
-        self.column_kinds_ = {col: column_kind(frame[col]) for col in frame.columns}
+        given = self.column_kinds or {}
+        self.column_kinds_ = {
+            col: given.get(col) or column_kind(frame[col]) for col in frame.columns
+        }
         self.column_types_ = {
             col: (value_type(frame[col]), str(frame[col].dtype))
             for col in frame.columns
@@ -192,9 +204,10 @@ default="standard"
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "column_transformer_")
         frame = as_frame(X)
+        given = self.column_kinds or {}
         check_columns(
             frame,
-            self.column_kinds_,
+            {c: k for c, k in self.column_kinds_.items() if c not in given},
             getattr(self, "column_types_", None),  # absent in older saved models
             self._categories,
         )

@@ -208,8 +208,8 @@ def build_cnn(
     regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
     name = params.get("backbone", "none")
     if name == "none":
-        x = _normalize(x, channels, mean, std)
-        x = _conv_stages(x, params, regularizer)
+        x = normalize_pixels(x, channels, mean, std)
+        x = conv_stages(x, params, regularizer)
     else:
         x = backbone_features(x, name, params, channels, pretrained_weights)
     pooling = {
@@ -257,7 +257,13 @@ def _resize(x: Any, params: Mapping[str, Any], image_size: tuple[int, int]) -> A
     return keras.layers.Resizing(*shape, antialias=True, name="resize")(x)
 
 
-def _normalize(x: Any, channels: int, mean: ArrayLike, std: ArrayLike) -> Any:
+def normalize_pixels(
+    x: Any,
+    channels: int,
+    mean: ArrayLike,
+    std: ArrayLike,
+    name: str = "normalization",
+) -> Any:
     import keras
 
     mean_array = np.asarray(mean, dtype="float64").reshape(-1)
@@ -268,19 +274,23 @@ def _normalize(x: Any, channels: int, mean: ArrayLike, std: ArrayLike) -> Any:
             f"{mean_array.shape} and {std_array.shape}."
         )
     return keras.layers.Normalization(
-        mean=mean_array, variance=std_array**2, name="normalization"
+        mean=mean_array, variance=std_array**2, name=name
     )(x)
 
 
-def _conv_stages(x: Any, params: Mapping[str, Any], regularizer: Any) -> Any:
+def conv_stages(
+    x: Any, params: Mapping[str, Any], regularizer: Any, prefix: str = ""
+) -> Any:
     import keras
 
     stages = params["stages"]
     pool = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}
     for stage, filters in enumerate(per_layer_values(params, "filters", stages)):
         if stage > 0:
-            x = pool[params["pooling"]](2, padding="same", name=f"pool_{stage}")(x)
-        x = _conv_block(x, params, filters, regularizer, f"stage_{stage}")
+            x = pool[params["pooling"]](
+                2, padding="same", name=f"{prefix}pool_{stage}"
+            )(x)
+        x = _conv_block(x, params, filters, regularizer, f"{prefix}stage_{stage}")
     return x
 
 

@@ -171,21 +171,34 @@ def build_mlp(
         x = PeriodicEmbedding(
             n_continuous, scale=params["embedding_scale"], name="numeric_embedding"
         )(x)
-    regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
-    for layer, units in enumerate(per_layer_values(params, "units", params["depth"])):
-        x = keras.layers.Dense(
-            units, kernel_regularizer=regularizer, name=f"dense_{layer}"
-        )(x)
-        if params["batch_norm"]:
-            x = keras.layers.BatchNormalization(
-                momentum=BATCH_NORM_MOMENTUM, name=f"batch_norm_{layer}"
-            )(x)
-        x = keras.layers.Activation(params["activation"], name=f"activation_{layer}")(x)
-        if params["dropout"] > 0:
-            x = keras.layers.Dropout(params["dropout"], name=f"dropout_{layer}")(x)
+    x = mlp_layers(x, params)
     logits = keras.layers.Dense(n_outputs, name=LOGITS)(x)
     outputs = keras.layers.Activation(output_activation, name="output")(logits)
     return keras.Model(inputs, outputs, name="autodeep_mlp")
+
+
+def mlp_layers(x: Any, params: Mapping[str, Any], prefix: str = "") -> Any:
+    """The hidden layers of an MLP sample (``depth`` dense layers with their batch
+    normalization, activation and dropout), named ``<prefix>dense_<i>`` and so on."""
+    import keras
+
+    regularizer = keras.regularizers.L2(params["l2"]) if params["l2"] > 0 else None
+    for layer, units in enumerate(per_layer_values(params, "units", params["depth"])):
+        x = keras.layers.Dense(
+            units, kernel_regularizer=regularizer, name=f"{prefix}dense_{layer}"
+        )(x)
+        if params["batch_norm"]:
+            x = keras.layers.BatchNormalization(
+                momentum=BATCH_NORM_MOMENTUM, name=f"{prefix}batch_norm_{layer}"
+            )(x)
+        x = keras.layers.Activation(
+            params["activation"], name=f"{prefix}activation_{layer}"
+        )(x)
+        if params["dropout"] > 0:
+            x = keras.layers.Dropout(
+                params["dropout"], name=f"{prefix}dropout_{layer}"
+            )(x)
+    return x
 
 
 # A known-good first trial, so even a one-trial search starts from a sensible MLP.

@@ -270,11 +270,11 @@ def _transformer_features(
     padding = keras.ops.not_equal(inputs, 0)
     attention_mask = keras.ops.expand_dims(padding, 1)  # every query, real keys only
     for block in range(params["transformer_layers"]):
-        x = _encoder_block(x, attention_mask, params, f"encoder_{block}")
+        x = encoder_block(x, attention_mask, params, f"encoder_{block}")
     return MaskedGlobalPooling1D("average", name="pooling")(x, mask=padding)
 
 
-def _encoder_block(
+def encoder_block(
     x: Any, attention_mask: Any, params: Mapping[str, Any], name: str
 ) -> Any:
     import keras
