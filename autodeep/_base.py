@@ -94,7 +94,7 @@ class AutoDeepEstimator(BaseEstimator):
 
         plan, X, y_fit, settings, fitted = self._fit_inputs(X, y)
         with verbosity(self.verbose), Launcher(self, X, y) as launch:
-            for line in self._describe_inputs(fitted):
+            for line in self._describe_inputs(fitted, X):
                 logger.info(line)
             result = _engine.fit(plan, X, y_fit, replace(settings, launch=launch))
         for name, value in fitted.items():
@@ -141,7 +141,7 @@ class AutoDeepEstimator(BaseEstimator):
             fitted["classes_"] = classes
         return FitInputs(plan, X, y_fit, settings, fitted)
 
-    def _describe_inputs(self, inspected: dict[str, Any]) -> list[str]:
+    def _describe_inputs(self, inspected: dict[str, Any], X: Any) -> list[str]:
         """Lines for the log (``verbose >= 1``) on what fit found in the input."""
         return []
 

@@ -36,7 +36,7 @@ def study_attrs(estimator: Any, X: Any, y: np.ndarray, plan: Any) -> dict[str, A
     from autodeep.search_spaces._space import overrides_to_plain
 
     digest = hashlib.sha256()
-    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+    frame = _hashable(X if isinstance(X, pd.DataFrame) else pd.DataFrame(X))
     digest.update(json.dumps([str(c) for c in frame.columns]).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     digest.update(
@@ -66,3 +66,29 @@ def study_attrs(estimator: Any, X: Any, y: np.ndarray, plan: Any) -> dict[str, A
         # Where `autodeep worker` finds the data (set by `autodeep fit --storage`).
         "source": getattr(estimator, "_data_source", None),
     }
+
+
+def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each image array in a cell replaced by a digest of its shape and
+    pixels (pandas cannot hash arrays); other frames are returned as they are."""
+
+    def cell(value: Any) -> Any:
+        if not isinstance(value, np.ndarray):
+            return value
+        data = np.ascontiguousarray(value)
+        return hashlib.sha256(
+            f"{data.shape}{data.dtype}".encode() + data.tobytes()
+        ).hexdigest()
+
+    arrays = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        and frame[c].map(lambda v: isinstance(v, np.ndarray)).any()
+    ]
+    if not arrays:
+        return frame
+    frame = frame.copy()
+    for column in arrays:
+        frame[column] = frame[column].map(cell)
+    return frame

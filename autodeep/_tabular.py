@@ -87,10 +87,12 @@ class _TabularMixin:
                 inspected["image_sizes_"] = sizes
         return inspected
 
-    def _describe_inputs(self, inspected: Mapping[str, Any]) -> list[str]:
+    def _describe_inputs(self, inspected: Mapping[str, Any], X: Any) -> list[str]:
         from autodeep.preprocessing.columns import describe_column_types
+        from autodeep.preprocessing.tabular import as_frame
 
-        return [describe_column_types(inspected["column_types_"])]
+        types = inspected["column_types_"]
+        return [describe_column_types(types, as_frame(X), self.column_types)]
 
     def _plan(self, task: Any, inspected: Mapping[str, Any]) -> Any:
         from autodeep._multimodal import is_multimodal, multimodal_plan

@@ -60,6 +60,17 @@ def review_frame(folder, n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
 # -- column kinds -----------------------------------------------------------------------
 
 
+def test_the_log_line_says_what_made_a_column_text_or_image(tmp_path):
+    from autodeep.preprocessing.columns import describe_column_types
+
+    X, _ = review_frame(tmp_path, 40, seed=0)
+    line = describe_column_types(detect_column_types(X), X)
+    assert line == (
+        "columns: 1 numeric, 1 categorical, 1 text (review: 38 distinct values, 6.0 "
+        "words on average, 2 missing), 1 image (photo: 38 image files, 2 missing)"
+    )
+
+
 def test_each_kind_is_detected_by_its_rule():
     n = 40
     rng = np.random.default_rng(0)
@@ -107,13 +118,15 @@ def test_given_kinds_win_and_bad_ones_are_named():
         detect_column_types(frame, {"note": "numeric"})
 
 
-def test_a_numeric_column_given_as_categorical_is_encoded_as_categories(tmp_path):
+def test_a_numeric_column_given_as_categorical_is_encoded_as_categories(caplog):
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"zip": rng.choice([75001, 10115, 28001], 60), "x": range(60)})
     y = (X["zip"] == 10115).to_numpy()
     clf = TabularClassifier(
-        **{**FAST, "max_epochs": 2}, column_types={"zip": "categorical"}
+        **{**FAST, "max_epochs": 2, "verbose": 1}, column_types={"zip": "categorical"}
     ).fit(X, y)
+    logged = [r.getMessage() for r in caplog.records]
+    assert "columns: 1 numeric, 1 categorical (zip: given)" in logged
     assert clf.column_types_ == {"zip": "categorical", "x": "numeric"}
     assert clf.preprocessor_.column_kinds_["zip"] == "categorical"
     assert clf.preprocessor_.n_features_out_ == 1 + 3  # x, and zip one-hot
@@ -225,6 +238,31 @@ def test_every_text_family_builds_runs_and_reloads(tmp_path, family):
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(loaded(rows)), outputs, atol=1e-6
     )
+
+
+def test_every_sample_of_the_space_builds_a_network(tmp_path):
+    """Conditions and per-layer counts survive the text_ / image_ prefixes: random
+    samples of the whole space all build and run."""
+    import keras
+
+    from autodeep._multimodal import _build_model, _encode_columns
+    from autodeep.search_spaces import sample
+    from autodeep.search_spaces.multimodal import multimodal_space
+    from tests.conftest import random_suggest
+
+    X, y = review_frame(tmp_path, 24, seed=0)
+    pre = MixedPreprocessor(detect_column_types(X)).fit(X)
+    stage = SimpleNamespace(X=pre.transform(X), y=y, preprocessor=pre)
+    space = multimodal_space(text=True, image_size=(12, 16))
+    task = SimpleNamespace(n_outputs=1, output_activation="linear")
+    suggest = random_suggest(0)
+    for _ in range(12):
+        params = sample(space, suggest)
+        params["text_max_tokens"] = 50  # small tables keep the test quick
+        encoded = _encode_columns(params, stage, None, 0)
+        model = _build_model(params, encoded.preprocessor, task)
+        outputs = keras.ops.convert_to_numpy(model(encoded.X.take(np.arange(4))))
+        assert outputs.shape == (4, 1) and np.isfinite(outputs).all(), params
 
 
 # -- the whole estimator ------------------------------------------------------------------
@@ -359,3 +397,49 @@ def test_two_worker_processes_share_a_study_that_resumes(tmp_path):
     clf = TabularClassifier(**{**params, "max_trials": 3}).fit(X, y)
     assert trials()[:2] == first and len(trials()) == 3
     assert clf.score(X, y) > 0.8
+
+
+@pytest.mark.slow
+def test_image_arrays_in_cells_and_cross_validation():
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 2, n)
+    X = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            # The class is whether the picture's left half is bright.
+            "picture": [
+                np.hstack([np.full((6, 3), 200.0 * c), rng.uniform(0, 50, (6, 3))])
+                for c in y
+            ],
+        }
+    )
+    X.loc[5, "picture"] = None
+    clf = TabularClassifier(
+        **{**FAST, "max_epochs": 15}, column_types={"size": "numeric"}
+    )
+    scores = cross_val_score(clone(clf), X, y, cv=2)
+    assert scores.min() > 0.9
+    fitted = clf.fit(X, y)
+    assert fitted.column_types_ == {"size": "numeric", "picture": "image"}
+    wrong = X.iloc[:2].copy()
+    wrong["picture"] = [np.zeros((5, 5)), wrong["picture"].iloc[1]]
+    with pytest.raises(
+        ValueError, match=r"'picture', row 0: an array of shape \(5, 5\)"
+    ):
+        fitted.predict(wrong)
+
+
+def test_a_study_fingerprints_image_arrays_by_their_pixels():
+    from autodeep._study_attrs import _hashable
+
+    def digest(frame):
+        return pd.util.hash_pandas_object(_hashable(frame), index=False).tolist()
+
+    one = pd.DataFrame({"x": [1, 2], "picture": [np.zeros((2, 2)), None]})
+    same = pd.DataFrame({"x": [1, 2], "picture": [np.zeros((2, 2)), None]})
+    other = pd.DataFrame({"x": [1, 2], "picture": [np.ones((2, 2)), None]})
+    assert digest(one) == digest(same) != digest(other)

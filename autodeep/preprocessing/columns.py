@@ -128,16 +128,51 @@ def natural_type(column: pd.Series) -> str:
     return kind
 
 
-def describe_column_types(types: Mapping[Any, str]) -> str:
-    """One line for the log: how many columns of each kind, text and images by name."""
+def describe_column_types(
+    types: Mapping[Any, str],
+    frame: pd.DataFrame | None = None,
+    given: Mapping[Any, str] | None = None,
+) -> str:
+    """One line for the log: how many columns of each kind; text and image columns by
+    name, with what made them so when ``frame`` is given, and "given" for the kinds
+    set with ``column_types``."""
     parts = []
     for kind in COLUMN_TYPES:
-        names = [str(c) for c, k in types.items() if k == kind]
+        names = [c for c, k in types.items() if k == kind]
         if not names:
             continue
-        listed = f" ({', '.join(names)})" if kind in ("text", "image") else ""
+        notes = [_note(c, kind, frame, given) for c in names]
+        shown = [n for n in notes if n]
+        listed = f" ({'; '.join(shown)})" if shown else ""
         parts.append(f"{len(names)} {kind}{listed}")
     return "columns: " + ", ".join(parts)
+
+
+def _note(
+    column: Any,
+    kind: str,
+    frame: pd.DataFrame | None,
+    given: Mapping[Any, str] | None,
+) -> str:
+    """What to say of one column in the log line ("" for most table columns)."""
+    if given and column in given:
+        return f"{column}: given"
+    if kind not in ("text", "image"):
+        return ""
+    if frame is None:
+        return str(column)
+    series = frame[column]
+    present = series[series.notna().to_numpy()]
+    missing = len(series) - len(present)
+    if kind == "text":
+        words = np.mean([len(str(v).split()) for v in present]) if len(present) else 0
+        detail = f"{present.nunique()} distinct values, {words:.1f} words on average"
+    else:
+        arrays = len(present) and isinstance(present.iloc[0], np.ndarray)
+        detail = f"{len(present)} image {'arrays' if arrays else 'files'}"
+    if missing:
+        detail += f", {missing} missing"
+    return f"{column}: {detail}"
 
 
 def _is_image_path(value: Any) -> bool:
@@ -426,6 +461,14 @@ def _image_column(
                 f"Image column {column!r}, {_row_label(frame, position)}: {value!r} "
                 "does not exist or is not a file. Fix the path, or set the value to "
                 "None (a missing image)."
+            )
+        if isinstance(value, np.ndarray) and (
+            value.ndim not in (2, 3) or value.shape[:2] != tuple(fitted.image_size_)
+        ):
+            raise ValueError(
+                f"Image column {column!r}, {_row_label(frame, position)}: an array of "
+                f"shape {value.shape}, but the column's images were "
+                f"{tuple(fitted.image_size_)} (height, width) at fit. Resize it."
             )
     return ImageColumn(values, fitted.image_size_, fitted.channels_, fitted.mean_)
 

@@ -8,7 +8,8 @@ for the tabular columns, one text branch per text column (the families of the te
 estimators), a small CNN per image column. The branches' features are concatenated,
 go through a ``fusion`` layer of ``fusion_units`` and end in ``logits``.
 
-Dimensions: the MLP's (for the tabular branch and the training settings), the text
+Dimensions: the MLP's (for the tabular branch, periodic numeric embeddings included,
+and the training settings), the text
 space's with a ``text_`` prefix (shared by every text column), the CNN's with an
 ``image_`` prefix (shared by every image column), and ``fusion_units``.
 """
@@ -77,11 +78,7 @@ def multimodal_space(
 ) -> SearchSpace:
     """The search space of a frame with text columns (``text``) and image columns of
     ``image_size`` (None: no image column)."""
-    space = {
-        name: dim
-        for name, dim in mlp_space(classification).items()
-        if name not in ("numeric_embedding", "embedding_scale")
-    }
+    space = mlp_space(classification)
     if text:
         space.update(_prefixed(text_space(), TEXT_KEYS, "text_"))
     if image_size is not None:
@@ -92,11 +89,7 @@ def multimodal_space(
 
 def multimodal_defaults(text: bool, image: bool) -> dict[str, Any]:
     """The first trial: the MLP defaults, TF-IDF for text, a two-stage plain CNN."""
-    defaults: dict[str, Any] = {
-        k: v
-        for k, v in MLP_DEFAULTS.items()
-        if k not in ("numeric_embedding", "embedding_scale")
-    }
+    defaults: dict[str, Any] = dict(MLP_DEFAULTS)
     defaults["depth"], defaults["units_0"] = 1, 128
     defaults.pop("units_1", None)
     if text:
@@ -168,7 +161,7 @@ def build_multimodal(
         name = f"part_{index}"
         if spec["kind"] == "table":
             x = ColumnSlice(start_z, stop_z, name=f"{name}_slice")(z)
-            features.append(_table_branch(x, params, f"{name}_"))
+            features.append(_table_branch(x, params, spec["n_continuous"], f"{name}_"))
         elif spec["kind"] == "tokens":
             shape = [spec["length"], text["embedding_dim"]]
             x = ColumnSlice(start_z, stop_z, shape, name=f"{name}_slice")(z)
@@ -227,9 +220,20 @@ def _input_width(part: Mapping[str, Any]) -> int:
     return int(part["length"] if part["kind"] == "tokens" else part["width"])
 
 
-def _table_branch(x: Any, params: Mapping[str, Any], prefix: str) -> Any:
+def _table_branch(
+    x: Any, params: Mapping[str, Any], n_continuous: int, prefix: str
+) -> Any:
+    """The MLP layers, on periodic embeddings of the numeric values when the sample
+    asks for them (the leading ``n_continuous`` entries of the slice)."""
+    from autodeep._layers import PeriodicEmbedding
     from autodeep.search_spaces.tabular import mlp_layers
 
+    if n_continuous and params.get("numeric_embedding", "none") == "periodic":
+        x = PeriodicEmbedding(
+            n_continuous,
+            scale=params["embedding_scale"],
+            name=f"{prefix}numeric_embedding",
+        )(x)
     return mlp_layers(x, params, prefix)
 
 
