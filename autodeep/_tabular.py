@@ -88,10 +88,13 @@ class _TabularMixin:
         return inspected
 
     def _describe_inputs(self, inspected: Mapping[str, Any], X: Any) -> list[str]:
+        from autodeep._multimodal import is_multimodal
         from autodeep.preprocessing.columns import describe_column_types
         from autodeep.preprocessing.tabular import as_frame
 
         types = inspected["column_types_"]
+        if not (is_multimodal(types) or self.column_types):
+            return []  # a plain table: nothing a user would not expect
         return [describe_column_types(types, as_frame(X), self.column_types)]
 
     def _plan(self, task: Any, inspected: Mapping[str, Any]) -> Any:
