@@ -15,6 +15,7 @@ from autodeep._params import (
     Constraints,
     resampling_constraints,
 )
+from autodeep.search_spaces.text import VECTORIZER_KEYS
 
 SMOTE_ON_TEXT = (
     "resampling='smote' is not available for text: SMOTE interpolates between "
@@ -23,16 +24,7 @@ SMOTE_ON_TEXT = (
     "class_weight='balanced'."
 )
 # The parameters a trial's vectorization depends on (the rest only shape the network).
-ENCODING_KEYS = (
-    "family",
-    "standardize",
-    "max_tokens",
-    "ngram_max",
-    "analyzer",
-    "sequence_length",
-    "augment",
-    "augment_strength",
-)
+ENCODING_KEYS = (*VECTORIZER_KEYS, "augment", "augment_strength")
 
 
 class _TextMixin:

@@ -24,7 +24,7 @@ from autodeep._model_parts import COLUMN_EMBEDDING, LOGITS
 from autodeep.search_spaces._space import Choice, SearchSpace, number
 from autodeep.search_spaces.image import CNN_DEFAULTS, cnn_space
 from autodeep.search_spaces.tabular import MLP_DEFAULTS, mlp_space
-from autodeep.search_spaces.text import TEXT_DEFAULTS, text_space
+from autodeep.search_spaces.text import TEXT_DEFAULTS, VECTORIZER_KEYS, text_space
 
 if TYPE_CHECKING:
     import keras
@@ -58,17 +58,7 @@ IMAGE_KEYS = (
     "pooling",
 )
 # The parameters a trial's text vectorizers depend on.
-TEXT_ENCODING_KEYS = tuple(
-    f"text_{k}"
-    for k in (
-        "family",
-        "standardize",
-        "max_tokens",
-        "ngram_max",
-        "analyzer",
-        "sequence_length",
-    )
-)
+TEXT_ENCODING_KEYS = tuple(f"text_{k}" for k in VECTORIZER_KEYS)
 # Width of the dense layer a TF-IDF row goes through in its branch.
 TFIDF_UNITS = 64
 

@@ -30,6 +30,15 @@ from autodeep.search_spaces.tabular import mlp_space
 if TYPE_CHECKING:
     import keras
 
+# The parameters a text vectorizer is built from (the rest only shape the network).
+VECTORIZER_KEYS = (
+    "family",
+    "standardize",
+    "max_tokens",
+    "ngram_max",
+    "analyzer",
+    "sequence_length",
+)
 FAMILIES = ("ngrams", "embedding", "conv1d", "rnn", "transformer")
 SEQUENCE_FAMILIES = FAMILIES[1:]
 STANDARDIZE = ("none", "lower", "lower_punctuation")
