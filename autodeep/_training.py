@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ class TrainOutcome:
     nan_loss: bool = False
     history: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
+    # The validation outputs of the best epoch, whose weights early stopping restores.
+    best_outputs: np.ndarray | None = None
 
 
 class _Monitor(keras.callbacks.Callback):
@@ -41,7 +44,13 @@ class _Monitor(keras.callbacks.Callback):
 
     The score is computed here with a direct model call rather than by Keras' own
     validation pass, which rebuilds its input pipeline every epoch; it is written into
-    ``logs`` so that callbacks after this one (early stopping) see it.
+    ``logs`` so that callbacks after this one (early stopping) see it. The best epoch's
+    outputs are kept, so that nobody predicts the validation part once more.
+
+    An epoch cut short by the deadline is not scored when an earlier one was: its
+    weights are not kept (early stopping restores the best epoch's), and scoring it
+    would run past the budget for nothing (a recurrent network's validation pass can
+    take seconds).
     """
 
     def __init__(
@@ -74,8 +83,11 @@ class _Monitor(keras.callbacks.Callback):
         self.outcome.epochs_run = epoch + 1
         if self.validation is None or self.objective is None or logs is None:
             return
+        if self.outcome.timed_out and self.outcome.best_epoch > 0:
+            return
         X_val, y_val = self.validation
-        value = float(self.objective(y_val, predict_array(self.model, X_val)))
+        outputs = predict_array(self.model, X_val)
+        value = float(self.objective(y_val, outputs))
         logs[MONITOR] = value
         if not math.isfinite(value):
             self.outcome.nan_loss = True
@@ -83,6 +95,7 @@ class _Monitor(keras.callbacks.Callback):
             return
         if value < self.outcome.best_value:
             self.outcome.best_value, self.outcome.best_epoch = value, epoch + 1
+            self.outcome.best_outputs = outputs
         if self.report is not None and self.report(value, epoch):
             self.outcome.pruned = True
             self.model.stop_training = True
@@ -103,7 +116,8 @@ def train(
     learning_rate: Callable[[int], float] | None = None,
     verbose: int = 0,
 ) -> TrainOutcome:
-    """Fit ``model``; with ``validation``, keep the weights of the best epoch.
+    """Fit ``model``; with ``validation`` and ``patience``, keep the weights of the
+    best epoch, and its validation outputs as ``best_outputs``.
 
     ``objective(y_val, outputs)`` scores the validation part after each epoch (lower is
     better); ``report(value, epoch)`` receives that score and returns True to prune;
@@ -132,7 +146,10 @@ def train(
         inputs: dict[str, Any] = {"x": Batches(X, y, batch_size, seed=len(y))}
     else:
         inputs = {"x": X, "y": y, "batch_size": batch_size, "shuffle": True}
-    with _backend.traces_owned_by(model):
+    with _backend.traces_owned_by(model), warnings.catch_warnings():
+        # An epoch cut by the deadline has no score (see _Monitor); early stopping
+        # warns of the missing value and keeps the best epoch's weights all the same.
+        warnings.filterwarnings("ignore", message="Early stopping conditioned on")
         history = model.fit(
             **inputs,
             epochs=epochs,
@@ -148,6 +165,9 @@ def train(
         )
     if validation is not None and outcome.best_epoch == 0:
         raise TrialFailed("the time budget ran out before the first epoch ended")
+    if patience is None:
+        # No early stopping restored the best epoch: the model holds the last one's.
+        outcome.best_outputs = None
     return outcome
 
 

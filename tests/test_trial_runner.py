@@ -11,7 +11,14 @@ import pytest
 
 from autodeep import TabularClassifier
 from autodeep._engine import clock_for
-from autodeep._training import PREDICT_BATCH, predict_array
+from autodeep._training import (
+    MONITOR,
+    PREDICT_BATCH,
+    TrainOutcome,
+    _Monitor,
+    predict_array,
+    train,
+)
 from autodeep._trials import trials_for
 from autodeep.search._clock import Clock
 from autodeep.search_spaces.tabular import MLP_DEFAULTS
@@ -164,3 +171,63 @@ def test_predict_array_does_not_depend_on_the_other_rows():
     np.testing.assert_array_equal(predict_array(model, X[-7:]), outputs[-7:])
     np.testing.assert_allclose(outputs, model.predict(X, verbose=0), atol=1e-5)
     assert predict_array(model, X[:0]).shape == (0, 3)
+
+
+def _noisy_regression(rows: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(rows, 6)).astype(np.float32)
+    y = (X[:, 0] + rng.normal(scale=2.0, size=rows)).astype(np.float32)
+    return X, y
+
+
+def _mse(y: np.ndarray, outputs: np.ndarray) -> float:
+    return float(np.mean((outputs[:, 0] - y) ** 2))
+
+
+def test_the_best_epochs_validation_outputs_are_those_of_the_restored_weights():
+    # A trial scores its validation rows from these outputs instead of predicting
+    # them once more: they must be what the model it keeps predicts.
+    keras.utils.set_random_seed(0)
+    X, y = _noisy_regression()
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(64, activation="relu")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    outcome = train(
+        model,
+        (X[:200], y[:200]),
+        epochs=30,
+        batch_size=32,
+        deadline=math.inf,
+        validation=(X[200:], y[200:]),
+        patience=3,
+        objective=_mse,
+    )
+    # Overfitting noise: the best epoch is not the last one, so weights were restored.
+    assert outcome.best_epoch < outcome.epochs_run
+    np.testing.assert_array_equal(outcome.best_outputs, predict_array(model, X[200:]))
+    assert _mse(y[200:], outcome.best_outputs) == pytest.approx(outcome.best_value)
+
+
+def test_an_epoch_cut_by_the_deadline_is_scored_only_when_it_is_the_first():
+    X, y = _noisy_regression(20)
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    calls = []
+
+    def objective(y_val, outputs):
+        calls.append(len(outputs))
+        return _mse(y_val, outputs)
+
+    outcome = TrainOutcome(timed_out=True)
+    monitor = _Monitor(outcome, 0.0, (X, y), objective, None)
+    monitor.set_model(model)
+    # The first epoch, cut short, is all the trial has: it is scored.
+    logs: dict = {}
+    monitor.on_epoch_end(0, logs)
+    assert calls == [20] and outcome.best_epoch == 1 and MONITOR in logs
+    # A later one is not: its weights are not kept, and scoring it costs time.
+    logs = {}
+    monitor.on_epoch_end(1, logs)
+    assert calls == [20] and outcome.epochs_run == 2 and MONITOR not in logs
+    assert outcome.best_epoch == 1
