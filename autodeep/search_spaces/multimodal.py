@@ -30,12 +30,7 @@ if TYPE_CHECKING:
     import keras
 
 TEXT_KEYS = (
-    "family",
-    "standardize",
-    "max_tokens",
-    "ngram_max",
-    "analyzer",
-    "sequence_length",
+    *VECTORIZER_KEYS,
     "embedding_dim",
     "pooling",
     "conv_layers",
