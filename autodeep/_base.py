@@ -128,9 +128,11 @@ class AutoDeepEstimator(BaseEstimator):
         y = self._validate_y(X, y)
         task, y_fit = self._task(y)
         plan = self._plan(task, inspected)
+        folds = folds_for(self.cv, len(y_fit), self._small_data_folds)
         settings = replace(
             settings,
-            folds=folds_for(self.cv, len(y_fit), self._small_data_folds),
+            folds=folds,
+            refit=self._refits(folds),
             study_attrs=(
                 {} if settings.storage is None else study_attrs(self, X, y, plan)
             ),
@@ -140,6 +142,17 @@ class AutoDeepEstimator(BaseEstimator):
         if classes is not None:
             fitted["classes_"] = classes
         return FitInputs(plan, X, y_fit, settings, fitted)
+
+    def _refits(self, folds: int) -> bool:
+        """``refit`` resolved: "auto" keeps the trials' models for a classifier that
+        weighs its classes, searched on one validation split (see the docstring)."""
+        if self.refit != "auto":
+            return bool(self.refit)
+        weighted = (
+            getattr(self, "class_weight", None) is not None
+            or getattr(self, "resampling", None) is not None
+        )
+        return not (weighted and folds == 1)
 
     def _describe_inputs(self, inspected: dict[str, Any], X: Any) -> list[str]:
         """Lines for the log (``verbose >= 1``) on what fit found in the input."""
@@ -173,7 +186,7 @@ class AutoDeepEstimator(BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             validation_fraction=self.validation_fraction,
             pruner=self.pruner,
-            refit=bool(self.refit),
+            refit=self.refit is not False,  # "auto" resolved in _fit_inputs
             seed=seed,
             deterministic=self.random_state is not None,
             verbose=self.verbose,

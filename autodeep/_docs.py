@@ -38,8 +38,14 @@ _COMMON_DOC = """
         docs/benchmarks.md); for images and text, one split (not measured there).
     n_iter_no_change : int, default=10
         Early-stopping patience, in epochs without validation improvement.
-    refit : bool, default=True
-        Retrain the best configuration on all data; False keeps the best trial's model.
+    refit : bool or "auto", default="auto"
+        True: retrain the chosen configuration (or the ensemble's members) on all rows
+        for the epochs the search found. False: keep the models the trials trained on
+        their training part, the ones the validation scores, the temperature and the
+        conformal scores describe. "auto": keep them for classifiers that weigh their
+        classes (``class_weight`` or ``resampling``) searched on one validation split,
+        where a refit's decision threshold can land far from the validated one
+        (measured in docs/benchmarks.md); refit otherwise.
     tuner : {"optuna", "hyperband", "bayesian", "random"}, default="optuna"
         Search engine: Optuna (TPE with pruning), or one of KerasTuner's tuners. The
         same search space (and ``search_space`` overrides) drives each.

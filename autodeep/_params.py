@@ -50,7 +50,7 @@ COMMON_CONSTRAINTS: Constraints = {
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "cv": [_POSITIVE_INT, StrOptions({"auto"}), None],
     "n_iter_no_change": [_POSITIVE_INT],
-    "refit": ["boolean"],
+    "refit": ["boolean", StrOptions({"auto"})],
     "tuner": [StrOptions(set(TUNERS))],
     # make_storage checks it, with a message that gives an example of each form.
     "storage": "no_validation",

@@ -152,7 +152,8 @@ class Trials:
         together (each fold's model at its best epoch); its epochs, the folds' mean
         best epoch."""
         started = time.monotonic()
-        deadline = self.clock.trial_deadline(self.growth)
+        # Without a refit, a trial need not leave time for its own.
+        deadline = self.clock.trial_deadline(self.growth if self.settings.refit else 0)
 
         def on_epoch(value: float, epoch: int) -> bool:
             self.on_epoch(number, epoch + 1)

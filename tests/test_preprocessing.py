@@ -26,12 +26,16 @@ class RecordingSampler(RandomOverSampler):
 def test_resampling_sees_only_the_training_part(cancer):
     X_train, _, y_train, _ = cancer
     RecordingSampler.seen = []
-    TabularClassifier(**{**FAST, "max_epochs": 3}, resampling=RecordingSampler()).fit(
-        X_train, y_train
-    )
+    sampler = RecordingSampler()
+    options = {**FAST, "max_epochs": 3, "resampling": sampler}
+    TabularClassifier(**options, refit=True).fit(X_train, y_train)
     n_validation = int(np.ceil(0.2 * len(X_train)))
     # Search stage: the training part only. Refit: all rows given to fit.
     assert RecordingSampler.seen == [len(X_train) - n_validation, len(X_train)]
+    # refit="auto" keeps a resampled classifier's trial model: no second resampling.
+    RecordingSampler.seen = []
+    TabularClassifier(**options).fit(X_train, y_train)
+    assert RecordingSampler.seen == [len(X_train) - n_validation]
 
 
 def test_preprocessing_statistics_come_from_the_training_part(cancer):

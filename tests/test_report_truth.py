@@ -106,11 +106,17 @@ def test_refit_history_is_the_refit_and_survives_saving(cancer, cancer_model, tm
     assert refit.refit_history_["loss"] != refit.history_["loss"][: refit.best_epochs_]
     refit.save(tmp_path / "model")
     assert load(tmp_path / "model").refit_history_ == refit.refit_history_
-    kept = TabularClassifier(**FAST, refit=False).fit(X_train, y_train)
+    refit.report(X_train[:60], y_train[:60], tmp_path / "refit.html")
+    certainty = _text(_section((tmp_path / "refit.html").read_text(), "certainty"))
+    assert "refit on all the rows" in certainty
+    # refit="auto" keeps a weighted classifier's trained model: no page says refit.
+    kept = TabularClassifier(**FAST, class_weight="balanced").fit(X_train, y_train)
     assert kept.refit_history_ == {}
     kept.report(X_train[:60], y_train[:60], tmp_path / "kept.html")
-    search = _text(_section((tmp_path / "kept.html").read_text(), "search"))
+    page = (tmp_path / "kept.html").read_text()
+    search = _text(_section(page, "search"))
     assert "kept as trained" in search and "trained again" not in search
+    assert "refit on all the rows" not in _text(_section(page, "certainty"))
 
 
 @pytest.mark.slow

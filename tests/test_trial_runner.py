@@ -231,3 +231,48 @@ def test_an_epoch_cut_by_the_deadline_is_scored_only_when_it_is_the_first():
     monitor.on_epoch_end(1, logs)
     assert calls == [20] and outcome.epochs_run == 2 and MONITOR not in logs
     assert outcome.best_epoch == 1
+
+
+@pytest.mark.parametrize(
+    "params, refits",
+    [
+        ({}, True),
+        ({"class_weight": "balanced"}, False),
+        ({"resampling": "random_over"}, False),
+        ({"class_weight": "balanced", "cv": 5}, True),  # folds: no one trial model
+        ({"class_weight": "balanced", "refit": True}, True),
+        ({"refit": False}, False),
+    ],
+)
+def test_refit_auto_keeps_the_trained_models_of_a_weighted_classifier(
+    cancer, params, refits
+):
+    X_train, _, y_train, _ = cancer
+    estimator = TabularClassifier(**{**FAST, **params})
+    assert estimator._fit_inputs(X_train, y_train).settings.refit is refits
+
+
+def test_without_a_refit_a_trial_may_run_to_the_end_of_the_budget(cancer):
+    X_train, _, y_train, _ = cancer
+    estimator = TabularClassifier(**FAST, time_budget=100, class_weight="balanced")
+    plan, X, y, settings, _ = estimator._fit_inputs(X_train, y_train)
+    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
+    clock = clock_for(settings)
+    trials = trials_for(plan, X, y, settings, clock, timings)
+    seen = []
+    deadline = clock.trial_deadline
+    clock.trial_deadline = lambda growth: seen.append(growth) or deadline(growth)
+    trials.run(dict(MLP_DEFAULTS), 0, epochs=1)
+    assert seen == [0]  # no time kept for a refit of its own
+    assert clock.trial_deadline(0) == pytest.approx(clock.end)
+
+
+def test_refit_auto_on_a_weighted_classifier_predicts_as_refit_false(cancer):
+    X_train, X_test, y_train, _ = cancer
+    options = {**FAST, "class_weight": "balanced", "ensemble_size": 1}
+    auto = TabularClassifier(**options).fit(X_train, y_train)
+    kept = TabularClassifier(**options, refit=False).fit(X_train, y_train)
+    assert auto.refit_history_ == {} and auto.history_["loss"]
+    np.testing.assert_allclose(
+        auto.predict_proba(X_test), kept.predict_proba(X_test), rtol=1e-5
+    )

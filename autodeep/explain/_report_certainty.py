@@ -5,6 +5,8 @@ intervals (:mod:`autodeep._conformal`) with how often they held the truth here."
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from autodeep._calibration import calibration_error, reliability, scaled
@@ -140,9 +142,18 @@ def _conformal(context: Context, section: Section) -> None:
             f"enough for {level} %: the sets hold every class (the intervals are "
             "unbounded)."
         )
-    if estimator.refit:
+    if _was_refit(estimator):
         sentences.append(
             "They were calibrated with the search's model of this design; the model "
             "you have was refit on all the rows afterwards, validation rows included."
         )
     section.blocks.append(_html.paragraphs(sentences))
+
+
+def _was_refit(estimator: Any) -> bool:
+    """Whether the shipped model was trained again on all rows after the search:
+    its refit's curves say so (empty when it was kept as trained, by ``refit=False``,
+    ``refit="auto"`` or a budget that left no time); a model saved before they were
+    recorded has only the parameter to go by."""
+    curves = getattr(estimator, "refit_history_", None)
+    return bool(curves) if curves is not None else estimator.refit is True
