@@ -98,7 +98,9 @@ def test_search_section_names_what_the_search_ranked_by(all_right):
 
 
 @pytest.mark.slow
-def test_refit_history_is_the_refit_and_survives_saving(cancer, cancer_model, tmp_path):
+def test_refit_history_is_the_refit_and_survives_saving(
+    cancer, cancer_with_categories, cancer_model, tmp_path
+):
     X_train, _, y_train, _ = cancer
     refit = cancer_model
     assert set(refit.refit_history_) == {"loss"}  # all rows: no validation curve
@@ -106,7 +108,8 @@ def test_refit_history_is_the_refit_and_survives_saving(cancer, cancer_model, tm
     assert refit.refit_history_["loss"] != refit.history_["loss"][: refit.best_epochs_]
     refit.save(tmp_path / "model")
     assert load(tmp_path / "model").refit_history_ == refit.refit_history_
-    refit.report(X_train[:60], y_train[:60], tmp_path / "refit.html")
+    X_seen, _, y_seen, _ = cancer_with_categories  # what cancer_model was fit on
+    refit.report(X_seen[:60], y_seen[:60], tmp_path / "refit.html")
     certainty = _text(_section((tmp_path / "refit.html").read_text(), "certainty"))
     assert "refit on all the rows" in certainty
     # refit="auto" keeps a weighted classifier's trained model: no page says refit.
