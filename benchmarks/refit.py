@@ -1,9 +1,9 @@
 """Refit on all rows, or keep the trials' models as trained? Paired, on the suite's tables.
 
 After the search, autodeep either refits the chosen configuration (or the ensemble's
-members) on all training rows for the epochs the search found (``refit=True``, the
-default), or keeps the models the trials trained on their training part
-(``refit=False``). Two separate fits would compare two different searches, whose
+members) on all training rows for the epochs the search found (``refit=True``), or
+keeps the models the trials trained on their training part (``refit=False``);
+``refit="auto"``, the default, chooses by what this script measured. Two separate fits would compare two different searches, whose
 difference on ~1,000-row tables is larger than the effect asked about. This script
 compares the two on the *same* search: it fits once with ``refit=True`` and, from the
 same fit, also builds the kept models (the trials' weights, which the fit holds in
@@ -38,8 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 from _common import machine, table
-from sklearn.model_selection import train_test_split
-from suite import METRICS, TABLES, load
+from suite import METRICS, TABLES, autodeep_estimator, load, split_table
 
 
 def _capture() -> dict[str, Any]:
@@ -88,36 +87,20 @@ def positive_share(estimator: Any, X: Any) -> str:
 
 
 def run(name: str, seed: int, budget: float, seen: dict[str, Any]) -> list[str]:
-    from autodeep import TabularClassifier, TabularRegressor
-
     kind = TABLES[name].kind
-    X, y = load(name)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X,
-        y,
-        test_size=0.25,
-        random_state=seed,
-        stratify=None if kind == "regression" else y,
-    )
-    options: dict[str, Any] = {
-        "time_budget": budget,
-        "max_trials": None,
-        "random_state": 0,
-        "verbose": 0,
-        "refit": True,  # the kept models come from the same fit (kept_estimator)
-    }
-    if kind == "imbalanced":
-        options.update(class_weight="balanced", scoring="balanced_accuracy")
-    estimator = TabularRegressor if kind == "regression" else TabularClassifier
+    X_train, X_test, y_train, y_test = split_table(*load(name), kind, seed)
+    # The kept models come from the same fit (kept_estimator).
+    estimator = autodeep_estimator(kind, budget, {"refit": True})
     started = time.perf_counter()
-    refit = estimator(**options).fit(X_train, y_train)
+    refit = estimator.fit(X_train, y_train)
     seconds = time.perf_counter() - started
     kept = kept_estimator(refit, seen)
     score = METRICS[kind][1]
     refit_score = score(y_test, refit.predict(X_test))
     kept_score = score(y_test, kept.predict(X_test))
     board = refit.leaderboard_
-    members = seen["ensemble"].members if seen["ensemble"] is not None else [None]
+    ensemble = seen["ensemble"]
+    members = 1 if ensemble is None else len(ensemble.members)
     trials = int((~board["state"].isin(["reference", "ensemble"])).sum())
     return [
         name,
@@ -128,7 +111,7 @@ def run(name: str, seed: int, budget: float, seen: dict[str, Any]) -> list[str]:
         positive_share(refit, X_test),
         positive_share(kept, X_test),
         str(trials),
-        str(len(members)),
+        str(members),
         "yes" if refit.refit_history_ else "no (out of time)",
         f"{refit.timings_.get('refit', float('nan')):.1f}",
         f"{seconds:.0f}",

@@ -348,12 +348,24 @@ def reference_score(model: Any, metric: str) -> float | None:
     return float(rows[columns[0]].iloc[0])
 
 
-def fit_autodeep(
-    kind: str, budget: float, split: tuple[Any, ...], variant: dict[str, Any]
-) -> Outcome:
+def split_table(X: pd.DataFrame, y: pd.Series, kind: str, seed: int) -> tuple[Any, ...]:
+    """The 75/25 train/test split of split seed ``seed`` (stratified for classes)."""
+    return tuple(
+        train_test_split(
+            X,
+            y,
+            test_size=0.25,
+            random_state=seed,
+            stratify=None if kind == "regression" else y,
+        )
+    )
+
+
+def autodeep_estimator(kind: str, budget: float, variant: dict[str, Any]) -> Any:
+    """The unfitted autodeep estimator of a ``kind`` of table at ``budget`` seconds,
+    with the suite's options and the ``variant``'s parameters on top."""
     from autodeep import TabularClassifier, TabularRegressor
 
-    X_train, X_test, y_train, y_test = split
     options: dict[str, Any] = {
         "time_budget": budget,
         "max_trials": None,
@@ -364,7 +376,14 @@ def fit_autodeep(
         options.update(class_weight="balanced", scoring="balanced_accuracy")
     options.update(variant)
     estimator = TabularRegressor if kind == "regression" else TabularClassifier
-    model = estimator(**options)
+    return estimator(**options)
+
+
+def fit_autodeep(
+    kind: str, budget: float, split: tuple[Any, ...], variant: dict[str, Any]
+) -> Outcome:
+    X_train, X_test, y_train, y_test = split
+    model = autodeep_estimator(kind, budget, variant)
     start = time.perf_counter()
     model.fit(X_train, y_train)
     seconds = time.perf_counter() - start
@@ -725,15 +744,7 @@ def main() -> None:
         for name in args.tables:
             kind = TABLES[name].kind
             X, y = data[name]
-            split = tuple(
-                train_test_split(
-                    X,
-                    y,
-                    test_size=0.25,
-                    random_state=seed,
-                    stratify=None if kind == "regression" else y,
-                )
-            )
+            split = split_table(X, y, kind, seed)
             print(f"[split {seed}] {name} ({len(X)} rows, {kind})", file=sys.stderr)
             row: dict[str, Outcome] = {}
             row[HGB] = attempt(HGB, fit_sklearn, hist_gradient_boosting, kind, split)

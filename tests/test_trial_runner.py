@@ -25,13 +25,18 @@ from autodeep.search_spaces.tabular import MLP_DEFAULTS
 from tests.conftest import FAST
 
 
+def trial_runner(estimator, X_train, y_train):
+    """The trial runner ``estimator.fit`` would search with, on its own clock."""
+    plan, X, y, settings, _ = estimator._fit_inputs(X_train, y_train)
+    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
+    return trials_for(plan, X, y, settings, clock_for(settings), timings)
+
+
 @pytest.fixture(scope="module")
 def runner(cancer):
     X_train, _, y_train, _ = cancer
     estimator = TabularClassifier(**{**FAST, "max_epochs": 5}, reference_model=False)
-    plan, X, y, settings, _ = estimator._fit_inputs(X_train, y_train)
-    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
-    return trials_for(plan, X, y, settings, clock_for(settings), timings)
+    return trial_runner(estimator, X_train, y_train)
 
 
 def test_a_trial_is_scored_on_the_validation_part_and_kept(runner):
@@ -255,10 +260,8 @@ def test_refit_auto_keeps_the_trained_models_of_a_weighted_classifier(
 def test_without_a_refit_a_trial_may_run_to_the_end_of_the_budget(cancer):
     X_train, _, y_train, _ = cancer
     estimator = TabularClassifier(**FAST, time_budget=100, class_weight="balanced")
-    plan, X, y, settings, _ = estimator._fit_inputs(X_train, y_train)
-    timings = {"keras_build": 0.0, "keras_train": 0.0, "keras_predict": 0.0}
-    clock = clock_for(settings)
-    trials = trials_for(plan, X, y, settings, clock, timings)
+    trials = trial_runner(estimator, X_train, y_train)
+    clock = trials.clock
     seen = []
     deadline = clock.trial_deadline
     clock.trial_deadline = lambda growth: seen.append(growth) or deadline(growth)
