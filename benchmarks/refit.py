@@ -3,8 +3,9 @@
 After the search, autodeep either refits the chosen configuration (or the ensemble's
 members) on all training rows for the epochs the search found (``refit=True``), or
 keeps the models the trials trained on their training part (``refit=False``);
-``refit="auto"``, the default, chooses by what this script measured. Two separate fits would compare two different searches, whose
-difference on ~1,000-row tables is larger than the effect asked about. This script
+``refit="auto"``, the default, chooses by what this script measured. Two separate
+fits would compare two different searches, whose difference on ~1,000-row tables is
+larger than the effect asked about. This script
 compares the two on the *same* search: it fits once with ``refit=True`` and, from the
 same fit, also builds the kept models (the trials' weights, which the fit holds in
 memory, with the preprocessing fitted on the training part), then scores both on the
