@@ -386,6 +386,64 @@ class PeriodicEmbedding(keras.layers.Layer):
         }
 
 
+def bin_constants(edges: list[list[float]]) -> tuple[np.ndarray, ...]:
+    """``lower``, ``width``, ``low`` and ``high``, each of shape (columns, bins): bin
+    ``t`` of column ``j`` encodes ``x`` as ``clip((x - lower) / width, low, high)``.
+    ``low`` is 0 and ``high`` 1 except at the ends (the first bin goes below 0, the
+    last above 1); the bins a column lacks (fewer edges than the widest) stay 0."""
+    bins = max(len(column) - 1 for column in edges)
+    shape = (len(edges), bins)
+    lower = np.zeros(shape, np.float32)
+    width = np.ones(shape, np.float32)
+    low, high = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    for j, column in enumerate(edges):
+        n = len(column) - 1
+        lower[j, :n], width[j, :n] = column[:-1], np.diff(column)
+        high[j, :n] = 1.0
+        low[j, 0], high[j, n - 1] = -np.inf, np.inf
+    return lower, width, low, high
+
+
+@keras.saving.register_keras_serializable(package="autodeep")
+class PiecewiseLinearEncoding(keras.layers.Layer):
+    """Encode each of the leading ``len(edges)`` columns by the bins it falls in; pass
+    the rest through.
+
+    Column ``j`` has bin edges ``e_0 < e_1 < ... < e_T`` (quantiles of its training
+    values) and ``x`` becomes ``T`` numbers, one per bin ``t``: 0 left of the bin,
+    1 right of it, ``(x - e_{t-1}) / (e_t - e_{t-1})`` inside (the first bin's number
+    goes below 0 and the last bin's above 1 outside the training range). The
+    encoding is lossless and needs no training, and a threshold on one feature
+    (which trees find at once) becomes a single weight on a bin (the
+    piecewise-linear encoding of Gorishniy et al., 2022). Columns with fewer bins
+    than the widest are padded with zeros.
+    """
+
+    def __init__(self, edges: list[list[float]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.edges = [[float(e) for e in column] for column in edges]
+        self.bins = max(len(column) - 1 for column in self.edges)
+        self.lower, self.width, self.low, self.high = bin_constants(self.edges)
+
+    def call(self, inputs: Any) -> Any:
+        n = len(self.edges)
+        t = (inputs[:, :n, None] - self.lower[None]) / self.width[None]
+        t = ops.minimum(ops.maximum(t, self.low[None]), self.high[None])
+        encoded = ops.reshape(t, (-1, n * self.bins))
+        if inputs.shape[-1] == n:
+            return encoded
+        return ops.concatenate([encoded, inputs[:, n:]], axis=-1)
+
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[Any, ...]:
+        rest = input_shape[-1] - len(self.edges)  # type: ignore[operator]
+        return (input_shape[0], len(self.edges) * self.bins + rest)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "edges": self.edges}
+
+
 @keras.saving.register_keras_serializable(package="autodeep")
 class SmoothedSparseCrossentropy(keras.losses.Loss):
     """Cross-entropy on integer class codes with label smoothing: the target puts

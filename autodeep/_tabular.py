@@ -150,6 +150,7 @@ def _build_tabular_model(
         task.n_outputs,
         task.output_activation,
         n_continuous=preprocessor.n_continuous_,
+        bin_edges=getattr(preprocessor, "bin_edges_", None),
     )
 
 

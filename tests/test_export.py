@@ -129,6 +129,19 @@ def test_regressor_predicts_in_the_target_units(diabetes, tmp_path):
     np.testing.assert_allclose(outputs["prediction"], model.predict(X_test), rtol=1e-5)
 
 
+def test_a_model_on_piecewise_encodings_matches(mixed, tmp_path):
+    X, y, X_test = mixed
+    X_test = X_test.copy()
+    X_test.loc[15:19, "age"] = [-50.0, 500.0, 0.0, 1e6, -1e6]  # beyond the outer bins
+    model = TabularClassifier(
+        **{**FAST, "max_epochs": 3}, search_space={"numeric_embedding": "piecewise"}
+    ).fit(X, y)
+    outputs = run(model.export(tmp_path / "piecewise.onnx"), X_test)
+    np.testing.assert_allclose(
+        outputs["probabilities"], model.predict_proba(X_test), rtol=0, atol=1e-5
+    )
+
+
 @pytest.mark.slow
 def test_an_ensemble_exports_as_one_graph(mixed, tmp_path):
     from autodeep._ensemble import combine

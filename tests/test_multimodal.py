@@ -17,6 +17,7 @@ from PIL import Image
 
 import autodeep
 from autodeep import TabularClassifier, TabularRegressor
+from autodeep._layers import PiecewiseLinearEncoding
 from autodeep.preprocessing.columns import (
     MixedPreprocessor,
     detect_column_types,
@@ -293,6 +294,10 @@ def test_a_frame_with_every_kind_of_column_fits_and_predicts(fitted_reviews):
     assert "tabular columns only" in reference["reason"].iloc[0]
     proba = clf.predict_proba(X_test)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    # The first trial encodes the price by the bins of the training rows' prices.
+    encoding = clf.model_.get_layer("part_0_numeric_embedding")
+    assert isinstance(encoding, PiecewiseLinearEncoding)
+    assert encoding.edges == clf.preprocessor_["columns"].tabular_.bin_edges_
 
 
 @pytest.mark.slow

@@ -1,5 +1,5 @@
-"""The tabular network's parts: periodic numeric embeddings, label smoothing, and the
-cosine learning-rate schedule, each as a searchable dimension."""
+"""The tabular network's parts: periodic and piecewise-linear numeric embeddings, label
+smoothing, and the cosine learning-rate schedule, each as a searchable dimension."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ import pytest
 from sklearn.metrics import r2_score
 
 from autodeep import TabularClassifier, TabularRegressor, load
-from autodeep._layers import PeriodicEmbedding, SmoothedSparseCrossentropy
+from autodeep._layers import (
+    PeriodicEmbedding,
+    PiecewiseLinearEncoding,
+    SmoothedSparseCrossentropy,
+)
 from autodeep.preprocessing import TabularPreprocessor
 from autodeep.search_spaces import mlp_space
 from autodeep.search_spaces.tabular import MLP_DEFAULTS, learning_rate_schedule
@@ -57,6 +61,54 @@ def test_periodic_embedding_embeds_leading_columns_and_passes_the_rest():
     assert not np.allclose(again[0, 3:6], out[0, 3:6])
 
 
+def test_piecewise_encoding_places_each_value_in_its_bins_and_passes_the_rest():
+    # Column 0: three bins; column 1: one bin (padded to three with zeros).
+    layer = PiecewiseLinearEncoding([[0.0, 1.0, 2.0, 4.0], [-1.0, 1.0]])
+    x = np.array(
+        [[0.5, 0.0, 9.0], [3.0, 3.0, 8.0], [-1.0, -2.0, 7.0], [6.0, 1.0, 6.0]],
+        dtype=np.float32,
+    )
+    out = keras.ops.convert_to_numpy(layer(x))
+    assert out.shape == (4, 2 * 3 + 1)
+    np.testing.assert_allclose(
+        out[:, :3],
+        [
+            [0.5, 0.0, 0.0],  # inside the first bin
+            [1.0, 1.0, 0.5],  # past two bins, halfway through the third
+            [-1.0, 0.0, 0.0],  # below the edges: only the first bin goes negative
+            [1.0, 1.0, 2.0],  # above them: only the last bin goes past 1
+        ],
+    )
+    np.testing.assert_allclose(out[:, 3], [0.5, 2.0, -0.5, 1.0])  # one bin: linear
+    np.testing.assert_allclose(out[:, 4:6], 0.0)  # padding
+    np.testing.assert_allclose(out[:, -1], x[:, -1])  # passed through
+    # Lossless: the first edge plus the bins' widths weighted by their values.
+    np.testing.assert_allclose(out[:, :3] @ [1.0, 1.0, 2.0], x[:, 0])
+    again = PiecewiseLinearEncoding.from_config(layer.get_config())
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again(x)), out)
+
+
+def test_bin_edges_are_quantiles_of_the_training_rows():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "skewed": rng.lognormal(0, 2, 1000),
+            "flat": 3.0,
+            "two": rng.integers(0, 2, 1000),
+        }
+    )
+    pre = TabularPreprocessor().fit(X)
+    scaled = pre.transform(X)[:, : pre.n_continuous_]
+    skewed, flat, two = pre.bin_edges_
+    assert len(skewed) == 17  # 16 bins with as many rows each
+    counts = np.histogram(scaled[:, 0], bins=skewed)[0]
+    assert counts.min() >= 55 and counts.max() <= 70, counts
+    assert len(flat) == 2 and len(two) == 2  # constant: one bin; two values: one bin
+    # Fit on the rows given to fit, not on those transformed later.
+    pre.transform(X * 10)
+    assert pre.bin_edges_[0] == skewed
+
+
 @pytest.mark.slow
 def test_periodic_embedding_fits_a_sharp_effect_the_plain_mlp_does_not():
     X, y = wiggly(1500, seed=0)
@@ -70,6 +122,29 @@ def test_periodic_embedding_fits_a_sharp_effect_the_plain_mlp_does_not():
         scores[embedding] = r2_score(y_test, model.predict(X_test))
     assert scores["periodic"] > 0.9, scores
     assert scores["periodic"] > scores["none"] + 0.1, scores
+
+
+def steps(n, seed):
+    """y jumps at four thresholds of a skewed feature, plus a noise feature: what
+    trees split on at once, and a plain MLP on the scaled value smooths over."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"x": rng.lognormal(0, 1, n), "noise": rng.normal(size=n)})
+    return X, np.digitize(X["x"].to_numpy(), [0.5, 1.0, 2.0, 4.0]).astype(float)
+
+
+@pytest.mark.slow
+def test_piecewise_encoding_fits_steps_the_plain_mlp_smooths():
+    X, y = steps(1500, seed=0)
+    X_test, y_test = steps(500, seed=1)
+    scores = {}
+    for embedding in ("none", "piecewise"):
+        model = TabularRegressor(
+            **{**ONE_TRIAL, "max_epochs": 30},
+            search_space={"numeric_embedding": embedding},
+        ).fit(X, y)
+        scores[embedding] = r2_score(y_test, model.predict(X_test))
+    assert scores["piecewise"] > 0.97, scores
+    assert scores["piecewise"] > scores["none"], scores
 
 
 def test_label_smoothing_loss_spreads_the_target_over_the_classes():

@@ -3,7 +3,8 @@
 Covers what the tabular, image and text searches build: ``Dense``,
 ``BatchNormalization`` (folded into one scale and shift), ``Activation``, ``Dropout``
 and augmentation (nothing at inference), :class:`~autodeep._layers.CategoryEmbedding`,
-:class:`~autodeep._layers.PeriodicEmbedding`, convolutions, pooling, ``Resizing``,
+:class:`~autodeep._layers.PeriodicEmbedding`,
+:class:`~autodeep._layers.PiecewiseLinearEncoding`, convolutions, pooling, ``Resizing``,
 ``Normalization``, ``Add``, ``Multiply`` and ``Concatenate``; the pretrained backbones
 (a nested network, walked the same way: ``DepthwiseConv2D``, ``ZeroPadding2D``,
 ``Rescaling``, ``ReLU``, ``Reshape``, arithmetic with a number); an ensemble of such
@@ -111,7 +112,11 @@ def _functional(graph: Graph, model: Any, x: str) -> str:
 def _layer(graph: Graph, layer: Any, x: str) -> str:
     import keras
 
-    from autodeep._layers import CategoryEmbedding, PeriodicEmbedding
+    from autodeep._layers import (
+        CategoryEmbedding,
+        PeriodicEmbedding,
+        PiecewiseLinearEncoding,
+    )
 
     if isinstance(layer, keras.layers.Dense):
         return _dense(graph, layer, x)
@@ -125,6 +130,8 @@ def _layer(graph: Graph, layer: Any, x: str) -> str:
         return _category_embedding(graph, layer, x)
     if isinstance(layer, PeriodicEmbedding):
         return _periodic_embedding(graph, layer, x)
+    if isinstance(layer, PiecewiseLinearEncoding):
+        return _piecewise_encoding(graph, layer, x)
     if isinstance(layer, keras.layers.Normalization):
         return _normalization(graph, layer, x)
     if isinstance(layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D)):
@@ -242,6 +249,23 @@ def _periodic_embedding(graph: Graph, layer: Any, x: str) -> str:
         graph.op("Add", embedded, graph.const(value(layer.bias), "periodic_bias")),
     )
     flat = graph.op("Reshape", embedded, graph.ints(-1, n * width))
+    if total == n:
+        return flat
+    return graph.op("Concat", flat, _columns(graph, x, n, total), axis=-1)
+
+
+def _piecewise_encoding(graph: Graph, layer: Any, x: str) -> str:
+    n, bins = len(layer.edges), layer.bins
+    total = int(layer.input.shape[-1])
+    values = graph.op("Unsqueeze", _columns(graph, x, 0, n), graph.ints(2))
+    t = graph.op(
+        "Div",
+        graph.op("Sub", values, graph.const(layer.lower[None], "bin_lower")),
+        graph.const(layer.width[None], "bin_width"),
+    )
+    t = graph.op("Max", t, graph.const(layer.low[None], "bin_low"))
+    t = graph.op("Min", t, graph.const(layer.high[None], "bin_high"))
+    flat = graph.op("Reshape", t, graph.ints(-1, n * bins))
     if total == n:
         return flat
     return graph.op("Concat", flat, _columns(graph, x, n, total), axis=-1)

@@ -528,7 +528,7 @@ class ColumnEncoders(TransformerMixin, BaseEstimator):
         Text column to its fitted vectorizer.
     layout_ : list of dict
         The parts of each network row, in order, for the network builder and the
-        explanations: ``{"kind": "table", "width", "cardinalities", "n_continuous"}``,
+        explanations: ``{"kind": "table", "width", "cardinalities", "n_continuous", "bin_edges"}``,
         ``{"kind": "tokens", "column", "length", "vocabulary"}`` or
         ``{"kind": "tfidf", "column", "width"}`` per text column, and
         ``{"kind": "pixels", "column", "image_size", "channels", "mean", "std"}`` per
@@ -558,6 +558,7 @@ class ColumnEncoders(TransformerMixin, BaseEstimator):
                     "width": int(tabular.n_features_out_),
                     "cardinalities": [int(c) for c in tabular.cardinalities_],
                     "n_continuous": int(tabular.n_continuous_),
+                    "bin_edges": getattr(tabular, "bin_edges_", None),
                 }
             )
         for column, encoder in self.encoders_.items():

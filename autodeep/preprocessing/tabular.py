@@ -39,6 +39,8 @@ from autodeep.preprocessing._schema import (
 SCALERS = ("standard", "minmax", "robust", "quantile", "robust_clip")
 MISSING_CATEGORY = "<missing>"
 DATETIME_PARTS = ("elapsed_days", "year", "month", "day", "dayofweek", "hour")
+# Bins per numeric feature for piecewise-linear encodings (``bin_edges_``).
+BINS = 16
 
 
 def as_frame(X: Any) -> pd.DataFrame:
@@ -135,6 +137,9 @@ default="standard"
         The output's first ``n_continuous_`` columns are the scaled numeric (and
         datetime-derived) values; missing-value indicators, one-hot columns and
         codes follow them.
+    bin_edges_ : list of list of float
+        For each of those columns, the edges of up to 16 bins of its scaled training
+        values (quantiles), for networks that encode numbers piecewise-linearly.
 
     Examples
     --------
@@ -199,6 +204,8 @@ default="standard"
             if numeric
             else 0
         )
+        continuous = self.transform(frame)[:, : self.n_continuous_]
+        self.bin_edges_ = [quantile_edges(column) for column in continuous.T]
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -267,6 +274,17 @@ default="standard"
             else:
                 columns[str(col)] = category_text(series)
         return pd.DataFrame(columns, index=frame.index)
+
+
+def quantile_edges(values: np.ndarray, bins: int = BINS) -> list[float]:
+    """Edges of up to ``bins`` bins holding about as many of ``values`` each (fewer
+    when values repeat; ``[v, v + 1]`` for a constant column)."""
+    edges = np.unique(
+        np.quantile(values.astype(np.float64), np.linspace(0, 1, bins + 1))
+    )
+    if len(edges) < 2:
+        edges = np.array([edges[0], edges[0] + 1.0])
+    return [float(e) for e in edges]
 
 
 def category_text(series: pd.Series) -> np.ndarray:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 BATCH_NORM_MOMENTUM = 0.9
 ACTIVATIONS = ("relu", "gelu", "swish", "elu", "selu", "tanh")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-NUMERIC_EMBEDDINGS = ("none", "periodic")
+NUMERIC_EMBEDDINGS = ("none", "periodic", "piecewise")
 LR_SCHEDULES = ("constant", "cosine")
 
 
@@ -149,11 +149,13 @@ def build_mlp(
     n_outputs: int,
     output_activation: str,
     n_continuous: int = 0,
+    bin_edges: Sequence[Sequence[float]] | None = None,
 ) -> keras.Model:
     """Build an (uncompiled) MLP from one sample of :func:`mlp_space`.
 
     The input holds ``n_features`` float columns; the first ``n_continuous`` are
-    numeric values (embedded one by one with ``numeric_embedding="periodic"``) and the
+    numeric values (embedded one by one with ``numeric_embedding="periodic"``, or
+    encoded by their bins, ``bin_edges``, with ``"piecewise"``) and the
     last ``len(cardinalities)`` are integer category codes that feed one ``Embedding``
     each. The model ends in a ``logits`` layer followed by the output activation, so
     explanations can read the pre-activation (``autodeep._model_parts`` names the
@@ -161,20 +163,48 @@ def build_mlp(
     """
     import keras
 
-    from autodeep._layers import CategoryEmbedding, PeriodicEmbedding
+    from autodeep._layers import CategoryEmbedding
 
     inputs = keras.Input(shape=(n_features,), name="features")
     x = inputs
     if cardinalities:
         x = CategoryEmbedding(list(cardinalities), name=CATEGORY_EMBEDDING)(x)
-    if n_continuous and params.get("numeric_embedding", "none") == "periodic":
-        x = PeriodicEmbedding(
-            n_continuous, scale=params["embedding_scale"], name="numeric_embedding"
-        )(x)
+    x = numeric_embedding(x, params, n_continuous, bin_edges)
     x = mlp_layers(x, params)
     logits = keras.layers.Dense(n_outputs, name=LOGITS)(x)
     outputs = keras.layers.Activation(output_activation, name="output")(logits)
     return keras.Model(inputs, outputs, name="autodeep_mlp")
+
+
+def numeric_embedding(
+    x: Any,
+    params: Mapping[str, Any],
+    n_continuous: int,
+    bin_edges: Sequence[Sequence[float]] | None,
+    prefix: str = "",
+) -> Any:
+    """The leading ``n_continuous`` entries of ``x`` embedded as ``numeric_embedding``
+    asks (a layer named ``<prefix>numeric_embedding``), the rest passed through."""
+    from autodeep._layers import PeriodicEmbedding, PiecewiseLinearEncoding
+
+    kind = params.get("numeric_embedding", "none")
+    if not n_continuous or kind == "none":
+        return x
+    name = f"{prefix}numeric_embedding"
+    if kind == "periodic":
+        return PeriodicEmbedding(
+            n_continuous, scale=params["embedding_scale"], name=name
+        )(x)
+    if kind == "piecewise":
+        if bin_edges is None or len(bin_edges) != n_continuous:
+            raise ValueError(
+                "numeric_embedding='piecewise' needs the bin edges of each numeric "
+                "feature (the preprocessor's bin_edges_)."
+            )
+        return PiecewiseLinearEncoding([list(e) for e in bin_edges], name=name)(x)
+    raise ValueError(
+        f"Unknown numeric_embedding {kind!r}; choose from {list(NUMERIC_EMBEDDINGS)}."
+    )
 
 
 def mlp_layers(x: Any, params: Mapping[str, Any], prefix: str = "") -> Any:
