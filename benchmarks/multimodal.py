@@ -29,6 +29,9 @@ scored on the same test rows:
   columns and TF-IDF (1-2 grams) + ``LogisticRegression`` / ``Ridge`` on the text,
   combined by a ``StackingClassifier`` / ``StackingRegressor`` (5-fold).
 
+For classes, the last column counts the test rows that only autodeep gets right and
+those that only (c) gets right, with McNemar's exact p-value for the difference.
+
 Run from the repository root::
 
     python benchmarks/multimodal.py                       # 180 s per autodeep fit
@@ -230,12 +233,14 @@ def run(name: str, budget: float, seed: int, autodeep_only: bool = False) -> lis
     Estimator = TabularClassifier if classification else TabularRegressor
     Text = TextClassifier if classification else TextRegressor
     results: dict[str, tuple[float, float]] = {}
+    predictions: dict[str, np.ndarray] = {}
 
     def timed(label: str, fit, predict) -> None:
         start = time.perf_counter()
         model = fit()
         seconds = time.perf_counter() - start
-        results[label] = (score(name, y_test, predict(model)), seconds)
+        predictions[label] = np.asarray(predict(model))
+        results[label] = (score(name, y_test, predictions[label]), seconds)
         print(f"  {label}: {results[label][0]:.4f} in {seconds:.1f} s", flush=True)
 
     print(f"\n{name}: {len(X_train)} training rows, {len(X_test)} test rows")
@@ -243,8 +248,9 @@ def run(name: str, budget: float, seed: int, autodeep_only: bool = False) -> lis
     types = dict(deep.column_types_)
     print(f"  column kinds: {types}")
     text_columns = [c for c, k in types.items() if k == "text"]
+    predictions["autodeep"] = np.asarray(deep.predict(X_test))
     results["autodeep"] = (
-        score(name, y_test, deep.predict(X_test)),
+        score(name, y_test, predictions["autodeep"]),
         deep.timings_["total"],
     )
     print(f"  autodeep: {results['autodeep'][0]:.4f} in {deep.timings_['total']:.1f} s")
@@ -272,7 +278,25 @@ def run(name: str, budget: float, seed: int, autodeep_only: bool = False) -> lis
     cells = [name, f"{len(X_train)}/{len(X_test)}", SCORING[name]]
     cells += [f"{results[k][0]:.4f}" for k in results]
     cells += [f"{trials} trials, {family}"]
+    cells += [disagreements(y_test, predictions, classification)]
     return cells
+
+
+def disagreements(
+    y_true: np.ndarray, predictions: dict[str, np.ndarray], classification: bool
+) -> str:
+    """For classes: on how many test rows only autodeep is right, and only (c), with
+    McNemar's exact p-value (a binomial test on those rows); "-" for regression."""
+    if not classification:
+        return "-"
+    from scipy.stats import binomtest
+
+    right = predictions["autodeep"] == y_true
+    other = predictions["(c) trees + words, stacked"] == y_true
+    only_deep, only_other = int((right & ~other).sum()), int((other & ~right).sum())
+    total = only_deep + only_other
+    p = binomtest(min(only_deep, only_other), total).pvalue if total else 1.0
+    return f"{only_deep} / {only_other}, p={p:.2f}"
 
 
 def main() -> None:
@@ -306,6 +330,7 @@ def main() -> None:
             "(b) text only",
             "(c) trees + words, stacked",
             "autodeep's search",
+            "rows right by autodeep only / (c) only",
         ],
         rows,
     )

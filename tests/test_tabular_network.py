@@ -88,6 +88,20 @@ def test_piecewise_encoding_places_each_value_in_its_bins_and_passes_the_rest():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(again(x)), out)
 
 
+def test_tabular_searches_draw_piecewise_only_when_asked_and_frames_with_text_do():
+    from autodeep.search_spaces import apply_overrides
+    from autodeep.search_spaces.multimodal import multimodal_defaults, multimodal_space
+
+    assert mlp_space()["numeric_embedding"].options == ("none", "periodic")
+    asked = apply_overrides(mlp_space(), {"numeric_embedding": ["none", "piecewise"]})
+    assert asked["numeric_embedding"].options == ("none", "piecewise")
+    frame_space = multimodal_space(text=True, image_size=None)
+    assert "piecewise" in frame_space["numeric_embedding"].options
+    assert multimodal_defaults(text=True, image=False)["numeric_embedding"] == (
+        "piecewise"
+    )
+
+
 def test_bin_edges_are_quantiles_of_the_training_rows():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(
@@ -109,17 +123,23 @@ def test_bin_edges_are_quantiles_of_the_training_rows():
     assert pre.bin_edges_[0] == skewed
 
 
-@pytest.mark.slow
-def test_periodic_embedding_fits_a_sharp_effect_the_plain_mlp_does_not():
-    X, y = wiggly(1500, seed=0)
-    X_test, y_test = wiggly(500, seed=1)
+def one_trial_scores(data, embeddings, **space):
+    """Test R² of one 30-epoch trial per numeric embedding on ``data``'s rows."""
+    X, y = data(1500, seed=0)
+    X_test, y_test = data(500, seed=1)
     scores = {}
-    for embedding in ("none", "periodic"):
+    for embedding in embeddings:
         model = TabularRegressor(
             **{**ONE_TRIAL, "max_epochs": 30},
-            search_space={"numeric_embedding": embedding, "embedding_scale": 1.0},
+            search_space={"numeric_embedding": embedding, **space},
         ).fit(X, y)
         scores[embedding] = r2_score(y_test, model.predict(X_test))
+    return scores
+
+
+@pytest.mark.slow
+def test_periodic_embedding_fits_a_sharp_effect_the_plain_mlp_does_not():
+    scores = one_trial_scores(wiggly, ("none", "periodic"), embedding_scale=1.0)
     assert scores["periodic"] > 0.9, scores
     assert scores["periodic"] > scores["none"] + 0.1, scores
 
@@ -134,15 +154,7 @@ def steps(n, seed):
 
 @pytest.mark.slow
 def test_piecewise_encoding_fits_steps_the_plain_mlp_smooths():
-    X, y = steps(1500, seed=0)
-    X_test, y_test = steps(500, seed=1)
-    scores = {}
-    for embedding in ("none", "piecewise"):
-        model = TabularRegressor(
-            **{**ONE_TRIAL, "max_epochs": 30},
-            search_space={"numeric_embedding": embedding},
-        ).fit(X, y)
-        scores[embedding] = r2_score(y_test, model.predict(X_test))
+    scores = one_trial_scores(steps, ("none", "piecewise"))
     assert scores["piecewise"] > 0.97, scores
     assert scores["piecewise"] > scores["none"], scores
 

@@ -25,6 +25,7 @@ from autodeep.search_spaces._space import Choice, SearchSpace, number
 from autodeep.search_spaces.image import CNN_DEFAULTS, cnn_space
 from autodeep.search_spaces.tabular import (
     MLP_DEFAULTS,
+    NUMERIC_EMBEDDINGS,
     mlp_layers,
     mlp_space,
     numeric_embedding,
@@ -69,6 +70,9 @@ def multimodal_space(
     """The search space of a frame with text columns (``text``) and image columns of
     ``image_size`` (None: no image column)."""
     space = mlp_space(classification)
+    space["numeric_embedding"] = replace(
+        space["numeric_embedding"], options=NUMERIC_EMBEDDINGS
+    )
     if text:
         space.update(_prefixed(text_space(), TEXT_KEYS, "text_"))
     if image_size is not None:
