@@ -528,7 +528,8 @@ class ColumnEncoders(TransformerMixin, BaseEstimator):
         Text column to its fitted vectorizer.
     layout_ : list of dict
         The parts of each network row, in order, for the network builder and the
-        explanations: ``{"kind": "table", "width", "cardinalities", "n_continuous", "bin_edges"}``,
+        explanations: ``{"kind": "table", "width", "cardinalities", "n_continuous",
+        "bin_edges"}``,
         ``{"kind": "tokens", "column", "length", "vocabulary"}`` or
         ``{"kind": "tfidf", "column", "width"}`` per text column, and
         ``{"kind": "pixels", "column", "image_size", "channels", "mean", "std"}`` per
