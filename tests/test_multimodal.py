@@ -165,13 +165,14 @@ def test_smote_is_refused_for_text_and_image_columns(tmp_path):
 # -- rows and vocabularies ----------------------------------------------------------------
 
 
-def test_vocabularies_are_fit_on_the_training_rows_only(tmp_path):
+def test_vocabularies_and_bins_are_fit_on_the_training_rows_only(tmp_path):
     from autodeep._multimodal import _encode_columns
     from autodeep.search_spaces.multimodal import multimodal_defaults
 
     X, y = review_frame(tmp_path, 40, seed=0)
     X_train, X_val = X.iloc[:30].copy(), X.iloc[30:].copy()
     X_val["review"] = "zebra " + X_val["review"].fillna("")
+    X_val["price"] = X_val["price"] + 1e4  # far beyond every training price
     pre = MixedPreprocessor(detect_column_types(X_train)).fit(X_train)
     stage = SimpleNamespace(X=pre.transform(X_train), y=y[:30], preprocessor=pre)
     encoded = _encode_columns(
@@ -182,6 +183,13 @@ def test_vocabularies_are_fit_on_the_training_rows_only(tmp_path):
     # The network's rows: price, shop one-hot, the TF-IDF row, the photo's pixels.
     layout = encoded.preprocessor[-1].layout_
     assert [part["kind"] for part in layout] == ["table", "tfidf", "pixels"]
+    # The price's bins span the training prices (scaled), not the validation ones.
+    table = pre.tabular_
+    prices = table.transform(X_train[list(table.column_kinds_)])[:, 0]
+    edges = layout[0]["bin_edges"][0]
+    assert edges[0] == pytest.approx(prices.min()) and edges[-1] == pytest.approx(
+        prices.max()
+    )
     assert encoded.X.shape == (30, encoded.preprocessor[-1].n_features_out_)
     # Rows taken from the lazy source are the rows transformed on their own.
     rows = encoded.X.take([3, 7])
