@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from autodeep._model_parts import COLUMN_EMBEDDING, LOGITS
-from autodeep.search_spaces._space import Choice, SearchSpace, number
+from autodeep.search_spaces._space import Choice, SearchSpace, number, one_of
 from autodeep.search_spaces.image import CNN_DEFAULTS, cnn_space
 from autodeep.search_spaces.tabular import (
     MLP_DEFAULTS,
@@ -70,8 +70,8 @@ def multimodal_space(
     """The search space of a frame with text columns (``text``) and image columns of
     ``image_size`` (None: no image column)."""
     space = mlp_space(classification)
-    space["numeric_embedding"] = replace(
-        space["numeric_embedding"], options=NUMERIC_EMBEDDINGS
+    space["numeric_embedding"] = Choice(
+        NUMERIC_EMBEDDINGS, valid=one_of(NUMERIC_EMBEDDINGS)
     )
     if text:
         space.update(_prefixed(text_space(), TEXT_KEYS, "text_"))
