@@ -204,7 +204,10 @@ default="standard"
             if numeric
             else 0
         )
-        continuous = self.transform(frame)[:, : self.n_continuous_]
+        # The scaled numbers alone (the numeric pipeline, as transform's float32), not
+        # a second transform of the whole frame.
+        scaled = imputer.transform(normalized[numeric]) if numeric else np.empty((0, 0))
+        continuous = np.asarray(scaled, dtype=np.float32)[:, : self.n_continuous_]
         self.bin_edges_ = [quantile_edges(column) for column in continuous.T]
         return self
 
